@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+
+// Package config owns riffled's Config: its defaults, validation and loading
+// (one TOML file, RIFFLE_<SECTION>_<KEY> environment overrides; flags are
+// applied by cmd/riffled on top). It starts nothing.
+package config
+
+import (
+	"runtime"
+	"time"
+)
+
+// Config is the resolved server configuration. Field tags name the TOML
+// section and key; the environment variable is RIFFLE_<SECTION>_<KEY>.
+type Config struct {
+	Server     Server     `toml:"server"`
+	TCP        Listener   `toml:"tcp"`
+	QUIC       Listener   `toml:"quic"`
+	HTTP       Listener   `toml:"http"`
+	WebSocket  Listener   `toml:"websocket"`
+	Storage    Storage    `toml:"storage"`
+	Topic      Topic      `toml:"topic"`
+	Shutdown   Shutdown   `toml:"shutdown"`
+	Supervisor Supervisor `toml:"supervisor"`
+	Shard      Shard      `toml:"shard"`
+	Limits     Limits     `toml:"limits"`
+	Log        Log        `toml:"log"`
+}
+
+// Server holds process-wide settings.
+type Server struct {
+	DataDir    string `toml:"data_dir"`    // default ./local_data
+	RuntimeDir string `toml:"runtime_dir"` // default $RUNTIME_DIRECTORY, else <data_dir>/run
+	Shards     string `toml:"shards"`      // "auto" (CPUs in the affinity mask) or a count
+	GoMaxProcs int    `toml:"gomaxprocs"`  // per shard process; default 1
+}
+
+// Listener is one transport's listening address.
+type Listener struct {
+	Enabled bool   `toml:"enabled"`
+	Address string `toml:"address"`
+}
+
+// Storage configures the shards' storage engines.
+type Storage struct {
+	Durability  string `toml:"durability"`   // "fsync" (default) or "write"
+	IO          string `toml:"io"`           // "auto" (default), "uring" or "sync"
+	SegmentSize Size   `toml:"segment_size"` // default 1 GiB
+}
+
+// Topic holds the server defaults a CreateTopic with 0 resolves to.
+type Topic struct {
+	MessageExpiry Duration `toml:"message_expiry"` // 0 = never
+	MaxSize       Size     `toml:"max_size"`       // 0 = unlimited
+}
+
+// Shutdown bounds the graceful stop.
+type Shutdown struct {
+	Deadline Duration `toml:"deadline"` // default 20s
+}
+
+// Supervisor configures child supervision.
+type Supervisor struct {
+	CrashLoopCount  int      `toml:"crash_loop_count"`  // default 5 crashes ...
+	CrashLoopWindow Duration `toml:"crash_loop_window"` // ... within 60s stop the restarts
+	RestartBackoff  Duration `toml:"restart_backoff"`   // first delay, doubled per crash; default 100ms
+}
+
+// Shard configures shard behaviour.
+type Shard struct {
+	UnavailableWait Duration `toml:"unavailable_wait"` // default 2s
+}
+
+// Limits caps frames before any allocation.
+type Limits struct {
+	MaxFrame        Size `toml:"max_frame"`         // SendMessages; default 64 MiB + 1 MiB of headers
+	MaxControlFrame Size `toml:"max_control_frame"` // other commands; default 10 MiB
+}
+
+// Log configures the process loggers.
+type Log struct {
+	Level  string `toml:"level"`  // default info
+	Format string `toml:"format"` // "" = json unless stderr is a terminal
+}
+
+// Duration is a time.Duration that reads "20s", "1m30s" or "never"/"none" (0).
+type Duration time.Duration
+
+// Size is a byte count that reads "1GiB", "512 MiB", "1000" or "unlimited" (0).
+type Size uint64
+
+// Defaults returns the configuration every key falls back to.
+func Defaults() Config {
+	return Config{
+		Server:     Server{DataDir: "./local_data", Shards: "auto", GoMaxProcs: 1},
+		TCP:        Listener{Enabled: true, Address: "127.0.0.1:8090"},
+		QUIC:       Listener{Enabled: false, Address: "127.0.0.1:8080"},
+		HTTP:       Listener{Enabled: false, Address: "127.0.0.1:3000"},
+		WebSocket:  Listener{Enabled: false, Address: "127.0.0.1:8092"},
+		Storage:    Storage{Durability: "fsync", IO: "auto", SegmentSize: 1 << 30},
+		Shutdown:   Shutdown{Deadline: Duration(20 * time.Second)},
+		Supervisor: Supervisor{CrashLoopCount: 5, CrashLoopWindow: Duration(time.Minute), RestartBackoff: Duration(100 * time.Millisecond)},
+		Shard:      Shard{UnavailableWait: Duration(2 * time.Second)},
+		Limits:     Limits{MaxFrame: 64<<20 + 1<<20, MaxControlFrame: 10 << 20},
+		Log:        Log{Level: "info"},
+	}
+}
+
+// ShardCount resolves Server.Shards: "auto" is the number of CPUs in this
+// process's affinity mask (runtime.NumCPU reports exactly that on Linux).
+func (c *Config) ShardCount() int {
+	if c.Server.Shards == "" || c.Server.Shards == "auto" {
+		return runtime.NumCPU()
+	}
+	n := 0
+	for _, ch := range c.Server.Shards {
+		if ch < '0' || ch > '9' {
+			return 0
+		}
+		n = n*10 + int(ch-'0')
+	}
+	return n
+}

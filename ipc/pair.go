@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ipc
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Pair makes a connected pair of Unix stream sockets, close-on-exec, as files.
+// One end usually goes to a child (ExtraFiles, or a frame's Files); the maker
+// closes its copy of that end once it is handed over.
+func Pair(name string) (a, b *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair %s: %w", name, err)
+	}
+	return os.NewFile(uintptr(fds[0]), name+"-a"), os.NewFile(uintptr(fds[1]), name+"-b"), nil
+}
+
+// ConnPair makes a socketpair and wraps one end as a Conn; the other end is
+// returned as a file to hand over.
+func ConnPair(name string) (*Conn, *os.File, error) {
+	a, b, err := Pair(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := FileConn(a)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	return c, b, nil
+}

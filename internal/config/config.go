@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// Package config owns riffled's Config: its defaults, validation and loading
-// (one TOML file, RIFFLE_<SECTION>_<KEY> environment overrides; flags are
-// applied by cmd/riffled on top). It starts nothing.
 package config
 
 import (
+	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 )
 
 // Config is the resolved server configuration. Field tags name the TOML
 // section and key; the environment variable is RIFFLE_<SECTION>_<KEY>.
+// riffled.toml at the repository root documents every key with its default.
 type Config struct {
 	Server     Server     `toml:"server"`
 	TCP        Listener   `toml:"tcp"`
@@ -38,7 +38,7 @@ type Server struct {
 // Listener is one transport's listening address.
 type Listener struct {
 	Enabled bool   `toml:"enabled"`
-	Address string `toml:"address"`
+	Address string `toml:"address"` // host:port; port 0 picks one (see ports.json)
 }
 
 // Storage configures the shards' storage engines.
@@ -56,7 +56,7 @@ type Topic struct {
 
 // Shutdown bounds the graceful stop.
 type Shutdown struct {
-	Deadline Duration `toml:"deadline"` // default 20s
+	Deadline Duration `toml:"deadline"` // default 20s; stays below the unit's TimeoutStopSec
 }
 
 // Supervisor configures child supervision.
@@ -83,12 +83,6 @@ type Log struct {
 	Format string `toml:"format"` // "" = json unless stderr is a terminal
 }
 
-// Duration is a time.Duration that reads "20s", "1m30s" or "never"/"none" (0).
-type Duration time.Duration
-
-// Size is a byte count that reads "1GiB", "512 MiB", "1000" or "unlimited" (0).
-type Size uint64
-
 // Defaults returns the configuration every key falls back to.
 func Defaults() Config {
 	return Config{
@@ -108,16 +102,48 @@ func Defaults() Config {
 
 // ShardCount resolves Server.Shards: "auto" is the number of CPUs in this
 // process's affinity mask (runtime.NumCPU reports exactly that on Linux).
+// It returns 0 for a value Validate rejects.
 func (c *Config) ShardCount() int {
 	if c.Server.Shards == "" || c.Server.Shards == "auto" {
 		return runtime.NumCPU()
 	}
 	n := 0
 	for _, ch := range c.Server.Shards {
-		if ch < '0' || ch > '9' {
+		if ch < '0' || ch > '9' || n > maxShards {
 			return 0
 		}
 		n = n*10 + int(ch-'0')
 	}
 	return n
+}
+
+// RuntimeDir resolves the directory for ctl.sock and ports.json: the
+// configured server.runtime_dir when set, else the first path in
+// $RUNTIME_DIRECTORY from environ (systemd's RuntimeDirectory=), else
+// <data_dir>/run. environ is in os.Environ form; the result is cleaned but
+// not made absolute.
+func (c *Config) RuntimeDir(environ []string) string {
+	if c.Server.RuntimeDir != "" {
+		return filepath.Clean(c.Server.RuntimeDir)
+	}
+	if v, ok := lookupEnv(environ, "RUNTIME_DIRECTORY"); ok && v != "" {
+		// systemd joins several RuntimeDirectory= entries with ':'.
+		first, _, _ := strings.Cut(v, ":")
+		if first != "" {
+			return filepath.Clean(first)
+		}
+	}
+	return filepath.Join(c.Server.DataDir, "run")
+}
+
+// lookupEnv returns the last value of name in environ, as the C library and
+// os/exec do when a name appears twice.
+func lookupEnv(environ []string, name string) (string, bool) {
+	val, found := "", false
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			val, found = v, true
+		}
+	}
+	return val, found
 }

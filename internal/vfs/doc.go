@@ -14,6 +14,16 @@
 //     the portable implementation (pwrite/fdatasync on goroutines); the io_uring
 //     implementation lives in internal/uring and satisfies the same interface.
 //   - Op: the completion type shared by every backend.
+//   - Lock: an flock(2) helper so one data directory has one owner process.
+//
+// The crash model of Mem (see Mem and CrashClone): each file has a synced
+// image plus the writes and truncates issued since its last Sync; each
+// directory has durable entries plus the creates, removes and renames issued
+// since its last SyncDir. CrashClone builds one state a power loss could
+// leave: synced data always, and of the rest whatever the CrashMode keeps
+// (nothing, everything, a prefix, a reordered subset of sectors, a torn last
+// write, a zero-filled tail), with each unsynced directory change kept or lost
+// on its own but never half applied.
 //
 // vfs never logs and never imports storage, uring, ipc or net.
 //

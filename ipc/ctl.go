@@ -32,6 +32,7 @@ type ShardInfo struct {
 	StartedAt int64  `msgpack:"started_at_unix_ns" json:"started_at_unix_ns"`
 	Conns     int    `msgpack:"conns" json:"conns"`
 	LastError string `msgpack:"last_error,omitempty" json:"last_error,omitempty"`
+	Version   string `msgpack:"version" json:"version"`
 }
 
 // ShardList is the reply to TypeShardList.
@@ -42,18 +43,20 @@ type ShardList struct {
 
 // Status is the reply to TypeStatus.
 type Status struct {
-	V          int               `msgpack:"v" json:"-"`
-	PID        int               `msgpack:"pid" json:"pid"`
-	Version    string            `msgpack:"version" json:"version"`
-	StartedAt  int64             `msgpack:"started_at_unix_ns" json:"started_at_unix_ns"`
-	State      string            `msgpack:"state" json:"state"`
-	DataDir    string            `msgpack:"data_dir" json:"data_dir"`
-	Listeners  map[string]string `msgpack:"listeners" json:"listeners"`
-	FrontPID   int               `msgpack:"front_pid" json:"front_pid"`
-	Shards     []ShardInfo       `msgpack:"shards" json:"shards"`
-	Fenced     []string          `msgpack:"fenced,omitempty" json:"fenced,omitempty"`
-	Durability string            `msgpack:"durability" json:"durability"`
-	IO         string            `msgpack:"io" json:"io"`
+	V            int               `msgpack:"v" json:"-"`
+	PID          int               `msgpack:"pid" json:"pid"`
+	Version      string            `msgpack:"version" json:"version"`
+	StartedAt    int64             `msgpack:"started_at_unix_ns" json:"started_at_unix_ns"`
+	State        string            `msgpack:"state" json:"state"`
+	DataDir      string            `msgpack:"data_dir" json:"data_dir"`
+	Listeners    map[string]string `msgpack:"listeners" json:"listeners"`
+	FrontPID     int               `msgpack:"front_pid" json:"front_pid"`
+	FrontVersion string            `msgpack:"front_version" json:"front_version"`
+	Problems     []string          `msgpack:"problems,omitempty" json:"problems,omitempty"`
+	Shards       []ShardInfo       `msgpack:"shards" json:"shards"`
+	Fenced       []string          `msgpack:"fenced,omitempty" json:"fenced,omitempty"`
+	Durability   string            `msgpack:"durability" json:"durability"`
+	IO           string            `msgpack:"io" json:"io"`
 }
 
 // ShardRestart asks for a graceful restart of one shard.

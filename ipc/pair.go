@@ -34,3 +34,13 @@ func ConnPair(name string) (*Conn, *os.File, error) {
 	}
 	return c, b, nil
 }
+
+// InheritedFD is the descriptor number of the channel to the supervisor in
+// every child: the first of cmd.ExtraFiles.
+const InheritedFD = 3
+
+// Inherited wraps the channel to the supervisor that a child inherited as
+// descriptor InheritedFD.
+func Inherited() (*Conn, error) {
+	return FileConn(os.NewFile(InheritedFD, "supervisor"))
+}

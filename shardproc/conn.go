@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package shardproc
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/OneOfOne/xxhash"
+	"riffle/internal/logging"
+	"riffle/ipc"
+)
+
+// Status codes the frame loop itself produces.
+const (
+	statusOK             = 0
+	statusInvalidCommand = 3
+	statusDisconnected   = 8
+)
+
+// conn is one client connection and its session. Its frame loop runs as a
+// continuous task: read a whole frame, dispatch, reply, in order.
+//
+// Stopping: when the task's context is cancelled, a connection waiting for
+// the next frame is told Disconnected and closed at once; a connection in the
+// middle of a frame keeps reading it (until the shutdown deadline), answers
+// it, and then is told Disconnected and closed.
+type conn struct {
+	s      *Shard
+	nc     net.Conn
+	log    *logrus.Entry
+	remote string
+	id     uint32 // Iggy client id: XXH32 of "ip:port"
+
+	mu       sync.Mutex // guards stopping, inFrame and read deadlines
+	stopping bool
+	inFrame  bool
+	hardStop time.Time
+
+	out []byte // response buffer, reused
+}
+
+// serveConn adopts a handed-off socket and starts its frame loop.
+func (s *Shard) serveConn(f *os.File, h ipc.Handoff) {
+	nc, err := net.FileConn(f)
+	f.Close() // FileConn made its own descriptor
+	if err != nil {
+		s.log.WithError(err).Warn("adopt handed-off connection")
+		return
+	}
+	c := &conn{s: s, nc: nc, remote: h.Remote, id: xxhash.Checksum32([]byte(h.Remote))}
+	c.log = s.log.WithFields(logrus.Fields{logging.Remote: h.Remote, logging.Conn: c.id})
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	err = s.reg.Go("conn "+h.Remote, c.serve)
+	if err != nil {
+		c.close()
+	}
+}
+
+func (c *conn) close() {
+	c.nc.Close()
+	c.s.mu.Lock()
+	delete(c.s.conns, c)
+	n := len(c.s.conns)
+	front := c.s.front
+	c.s.mu.Unlock()
+	if front != nil {
+		front.Notify(ipc.TypeConnClosed, ipc.ConnClosed{V: 1, Conns: n}, nil)
+	}
+}
+
+// errIdleStop ends a frame loop that was waiting for a frame when the shard stopped.
+var errIdleStop = errors.New("stopped while idle")
+
+func (c *conn) serve(ctx context.Context) error {
+	defer c.close()
+	stop := context.AfterFunc(ctx, c.interrupt)
+	defer stop()
+	if c.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
+		c.log.Debug("connection adopted")
+	}
+	var hdr [8]byte
+	for {
+		if err := c.read(hdr[:], false); err != nil {
+			if errors.Is(err, errIdleStop) {
+				c.writeDisconnected()
+			}
+			return nil
+		}
+		length := binary.LittleEndian.Uint32(hdr[0:])
+		code := binary.LittleEndian.Uint32(hdr[4:])
+		if length < 4 {
+			c.reply(statusInvalidCommand, nil) // a framing error: answer, then close
+			return nil
+		}
+		n := length - 4
+		if !c.payloadAllowed(code, n) {
+			c.reply(statusInvalidCommand, nil) // never allocate an oversized declared length
+			return nil
+		}
+		payload := make([]byte, n)
+		if err := c.read(payload, true); err != nil {
+			return nil
+		}
+		st, body := c.dispatch(code, payload)
+		if err := c.reply(st, body); err != nil {
+			return nil
+		}
+		if c.endFrame() {
+			c.writeDisconnected()
+			return nil
+		}
+	}
+}
+
+// payloadAllowed checks a declared payload length against the caps.
+func (c *conn) payloadAllowed(code uint32, n uint32) bool {
+	limit := uint64(c.s.cfg.Limits.MaxControlFrame)
+	if code == codeSendMessages {
+		limit = uint64(c.s.cfg.Limits.MaxFrame)
+	}
+	return uint64(n) <= limit
+}
+
+// read fills buf completely. started says bytes of this frame were already read.
+func (c *conn) read(buf []byte, started bool) error {
+	got := 0
+	for got < len(buf) {
+		n, err := c.nc.Read(buf[got:])
+		if n > 0 && !started {
+			started = true
+			c.beginFrame()
+		}
+		got += n
+		if err == nil {
+			continue
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			c.mu.Lock()
+			stopping, hard := c.stopping, c.hardStop
+			c.mu.Unlock()
+			if stopping && !started {
+				return errIdleStop
+			}
+			if stopping && time.Now().Before(hard) {
+				continue // beginFrame already moved the deadline to hard
+			}
+		}
+		if err == io.EOF && got == 0 && !started {
+			return io.EOF
+		}
+		return err
+	}
+	return nil
+}
+
+// beginFrame marks the connection busy; if the shard is stopping, the rest of
+// the frame may still be read until the shutdown deadline.
+func (c *conn) beginFrame() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inFrame = true
+	if c.stopping {
+		c.nc.SetReadDeadline(c.hardStop)
+	}
+}
+
+// endFrame marks the connection idle and reports whether it must now stop.
+func (c *conn) endFrame() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inFrame = false
+	return c.stopping
+}
+
+// interrupt is called when the shard stops: an idle connection's read is cut
+// short at once; a busy one gets until the deadline to finish its frame.
+func (c *conn) interrupt() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopping = true
+	c.hardStop = time.Now().Add(time.Duration(c.s.cfg.Shutdown.Deadline))
+	if c.inFrame {
+		c.nc.SetReadDeadline(c.hardStop)
+	} else {
+		c.nc.SetReadDeadline(time.Now())
+	}
+}
+
+// reply writes one response frame.
+func (c *conn) reply(st uint32, body []byte) error {
+	if st != statusOK {
+		body = nil // an error response never carries a payload
+	}
+	c.out = binary.LittleEndian.AppendUint32(c.out[:0], st)
+	c.out = binary.LittleEndian.AppendUint32(c.out, uint32(len(body)))
+	if len(body) < 64<<10 {
+		c.out = append(c.out, body...)
+		_, err := c.nc.Write(c.out)
+		return err
+	}
+	bufs := net.Buffers{c.out, body}
+	_, err := bufs.WriteTo(c.nc)
+	return err
+}
+
+// writeDisconnected sends the unsolicited Disconnected frame Iggy sends to
+// every connection on a graceful stop.
+func (c *conn) writeDisconnected() {
+	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	c.reply(statusDisconnected, nil)
+}

@@ -146,3 +146,15 @@ func MessageUserHeaders(frame []byte) []byte {
 // XXH32 is xxHash32 with seed 0, the hash Iggy uses for message keys
 // (partition = XXH32(key) mod partitions) and for client ids (XXH32 of "ip:port").
 func XXH32(b []byte) uint32 { return xxhash.Checksum32(b) }
+
+// NextFrame splits the message frame at the start of b from the rest,
+// using the lengths in its header. ok is false when b is shorter than a
+// header or than the frame the header declares. frame and rest alias b; the
+// capacity of frame is clipped to its length.
+func NextFrame(b []byte) (frame, rest []byte, ok bool) {
+	n := MessageFrameSize(b)
+	if n < 0 || n > len(b) {
+		return nil, b, false
+	}
+	return b[:n:n], b[n:], true
+}

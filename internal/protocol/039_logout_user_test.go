@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package protocol
+
+import "testing"
+
+// Empty request payload, written from the command table (protocol doc §3.1).
+func TestLogoutUserPayloadIsEmpty(t *testing.T) {
+	checkRequestCodec(t, &LogoutUser{}, "")
+	// The 0.8.0 server never reads this payload, so any bytes decode.
+	if _, err := DecodeRequest(CodeLogoutUser, []byte{1, 2, 3}); err != nil {
+		t.Fatalf("decode with a stray payload: %v", err)
+	}
+}

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package protocol
+
+import "testing"
+
+// [stream][topic].
+func TestPurgeTopicRequestBytes(t *testing.T) {
+	checkRequestCodec(t, &PurgeTopic{
+		Stream: NamedID("orders"),
+		Topic:  NumericID(1),
+	}, "02066F7264657273 010401000000")
+}

@@ -25,7 +25,8 @@ type KeyError struct {
 	// environment variable's name, or "" for Set and Validate.
 	Source string
 	// Key is the dotted key ("storage.durability"); for an unknown
-	// environment variable it is the variable's name.
+	// environment variable, the key its name would stand for
+	// (RIFFLE_STORAGE_DURABILTY → "storage.durabilty").
 	Key string
 	// Err is ErrUnknownKey or an error wrapping ErrInvalidValue whose text
 	// gives the value and what is allowed.

@@ -44,8 +44,9 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.Server.DataDir) == "" {
 		v.bad("server.data_dir", "is empty (want a directory)")
 	}
+	// The same digits-only reading as ShardCount, so "+4" is not a count.
 	if s := c.Server.Shards; s != "auto" {
-		if n, err := strconv.Atoi(s); err != nil || n < 1 || n > maxShards {
+		if n := c.ShardCount(); s == "" || n < 1 || n > maxShards {
 			v.bad("server.shards", "%q is not auto or a count in 1..%d", s, maxShards)
 		}
 	}

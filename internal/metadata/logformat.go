@@ -28,20 +28,20 @@ import (
 //
 // log record (20-byte header, then the payload):
 //
-//	  0    8 checksum   XXH3-64 of bytes [8, 20+length)
-//	  8    4 length     payload bytes (≤ maxRecordSize)
-//	 12    8 index      base, base+1, … (consecutive)
-//	 20    n payload    EncodeEntry of a persistent Entry
+//	 0    8 checksum   XXH3-64 of bytes [8, 20+length)
+//	 8    4 length     payload bytes (≤ maxRecordSize)
+//	12    8 index      base, base+1, … (consecutive)
+//	20    n payload    EncodeEntry of a persistent Entry
 //
 // snapshot (40-byte header, then the payload):
 //
-//	  0    8 magic      "RFLMSNP\x00"
-//	  8    4 format     logFormat
-//	 12    4 reserved   0
-//	 16    8 index      last log index the state includes
-//	 24    8 length     payload bytes
-//	 32    8 checksum   XXH3-64 of bytes [0, 32) and of the payload
-//	 40    n payload    the State without consumer-group members (encode(true))
+//	 0    8 magic      "RFLMSNP\x00"
+//	 8    4 format     logFormat
+//	12    4 reserved   0
+//	16    8 index      last log index the state includes
+//	24    8 length     payload bytes
+//	32    8 checksum   XXH3-64 of bytes [0, 32) and of the payload
+//	40    n payload    the State without consumer-group members (encode(true))
 const (
 	logFormat         = 1
 	logHeaderSize     = 32

@@ -50,11 +50,11 @@ func NamedID(name string) Identifier { return Identifier{Name: name, IsName: tru
 // Stream is one stream. Values reachable from a State are owned by it: callers
 // read them and never modify or keep them across Apply.
 type Stream struct {
-	ID        uint32   `msgpack:"id"`         // Iggy id, reused after delete
-	UID       uint64   `msgpack:"uid"`        // internal id, never reused (directory name)
-	Name      string   `msgpack:"name"`       //
-	CreatedAt uint64   `msgpack:"created_at"` // µs since the epoch
-	Topics    []*Topic `msgpack:"topics,omitempty"`     // indexed by topic id; nil = free id
+	ID        uint32   `msgpack:"id"`               // Iggy id, reused after delete
+	UID       uint64   `msgpack:"uid"`              // internal id, never reused (directory name)
+	Name      string   `msgpack:"name"`             //
+	CreatedAt uint64   `msgpack:"created_at"`       // µs since the epoch
+	Topics    []*Topic `msgpack:"topics,omitempty"` // indexed by topic id; nil = free id
 
 	topicIndex map[string]uint32
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -113,6 +114,9 @@ var errStopped = errors.New("shard stopped")
 func (s *Shard) stop() { s.stopOnce.Do(func() { close(s.stopCh) }) }
 
 func (s *Shard) main() error {
+	if os.Getenv("RIFFLE_DEBUG_UNPIN_SHARD") != "" {
+		unpinOneThread() // unstable test knob: the supervisor must refuse this shard
+	}
 	threads, err := affinity.ThreadCPUs(0)
 	if err != nil {
 		return err
@@ -296,4 +300,18 @@ func (s *Shard) connCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
+}
+
+// unpinOneThread widens one locked thread's affinity to every CPU, so the
+// shard's measured mask is not the one asked. Only the RIFFLE_DEBUG_UNPIN_SHARD
+// test knob calls it.
+func unpinOneThread() {
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: this thread's mask is now wrong on purpose
+		affinity.SetCurrentThread([]int{0, 1})
+		close(done)
+		select {}
+	}()
+	<-done
 }

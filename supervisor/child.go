@@ -215,7 +215,9 @@ func (s *Supervisor) handshake(c *child, init any) error {
 		c.kill()
 		return fmt.Errorf("%s introduced itself as %s %d (pid %d)", c.name(), h.Role, h.Shard, h.PID)
 	}
-	c.version = h.Version
+	s.mu.Lock()
+	c.version = h.Version // read by ctl status under mu
+	s.mu.Unlock()
 	if c.role == ipc.RoleShard && !slices.Equal(h.CPUs, []int{c.cpu}) {
 		c.kill()
 		return fmt.Errorf("%s refused: not pinned as asked: want CPU [%d], measured %v", c.name(), c.cpu, h.CPUs)

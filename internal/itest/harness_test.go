@@ -294,3 +294,33 @@ func CLI(t testing.TB, args ...string) (string, string, int) {
 
 // CtlPath is the server's ctl.sock, for `riffle --ctl`.
 func (s *Server) CtlPath() string { return filepath.Join(s.RunDir, "ctl.sock") }
+
+// startExpectingFailure runs riffled, expects it to exit non-zero before it is
+// ready, and returns its log.
+func startExpectingFailure(t testing.TB, opts Options) string {
+	t.Helper()
+	dir := t.TempDir()
+	if opts.Shards == 0 {
+		opts.Shards = 2
+	}
+	args := append([]string{"--data-dir", dir, "--shards", strconv.Itoa(opts.Shards), "--tcp-addr", "127.0.0.1:0"}, opts.Args...)
+	cmd := exec.Command(filepath.Join(binDir, "riffled"), args...)
+	cmd.Env = append(append(os.Environ(), "RIFFLE_LOG_FORMAT=json"), opts.Env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatalf("riffled exited 0; expected a failure\n%s", out.String())
+		}
+	case <-time.After(testutil.Scale(30 * time.Second)):
+		cmd.Process.Kill()
+		t.Fatalf("riffled kept running; expected a failure\n%s", out.String())
+	}
+	return out.String()
+}

@@ -147,6 +147,11 @@ func (f *Front) main() error {
 		return err
 	}
 	f.ctl.Reply(req, nil, nil)
+	if err := f.reg.Every("heartbeat", time.Second, func(context.Context) error {
+		return f.ctl.Notify(ipc.TypeHeartbeat, ipc.Heartbeat{V: 1}, nil)
+	}, nil); err != nil {
+		return err
+	}
 	took := time.Since(f.start)
 	f.log.WithField(logging.Took, took).Info("front ready")
 	if err := f.ctl.Notify(ipc.TypeReady, ipc.Ready{V: 1, Took: int64(took)}, nil); err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"riffle/internal/affinity"
 	"riffle/internal/logging"
+	"riffle/internal/sdnotify"
 	"riffle/ipc"
 )
 
@@ -141,16 +142,14 @@ func (s *Supervisor) spawn(role string, id, cpu int, extra []*os.File) (*child, 
 func (c *child) nameForFD() string { return strings.ReplaceAll(c.name(), " ", "-") }
 
 // childEnv is the supervisor's environment without what belongs to it alone
-// (systemd notification, watchdog and socket activation), plus per-role knobs.
+// (systemd notification, watchdog and socket activation: sdnotify.ChildEnv),
+// plus per-role knobs.
 func (s *Supervisor) childEnv(role string) []string {
 	var env []string
-	for _, kv := range s.opts.Environ {
-		k, _, _ := strings.Cut(kv, "=")
-		switch {
-		case k == "NOTIFY_SOCKET", strings.HasPrefix(k, "WATCHDOG_"), strings.HasPrefix(k, "LISTEN_"), k == "GOMAXPROCS":
-			continue
+	for _, kv := range sdnotify.ChildEnv(s.opts.Environ) {
+		if !strings.HasPrefix(kv, "GOMAXPROCS=") { // set per role below
+			env = append(env, kv)
 		}
-		env = append(env, kv)
 	}
 	if role == ipc.RoleShard && s.cfg.Server.GoMaxProcs > 0 {
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(s.cfg.Server.GoMaxProcs))

@@ -12,6 +12,7 @@ import (
 
 	"riffle/internal/control"
 	"riffle/internal/logging"
+	"riffle/internal/sdnotify"
 	"riffle/ipc"
 )
 
@@ -177,6 +178,7 @@ func (s *Supervisor) onShardCrash(c *child) {
 	}
 	s.mu.Unlock()
 	s.tellFront(c.id, ipc.ShardDown)
+	s.notifyStatus()
 	if loop {
 		c.log.WithFields(logrus.Fields{"crashes": n, "window": time.Duration(s.cfg.Supervisor.CrashLoopWindow).String()}).
 			Error("shard is crash-looping; giving up on it while the rest keeps serving")
@@ -193,7 +195,9 @@ func (s *Supervisor) onShardCrash(c *child) {
 		if err := s.respawnShard(slot); err != nil {
 			s.log.WithError(err).WithField(logging.Shard, slot.id).Error("restart crashed shard")
 			go s.onShardCrash(slot.cur)
+			return
 		}
+		s.notifyStatus()
 	})
 }
 
@@ -297,6 +301,7 @@ func (s *Supervisor) restartShard(id int) (ipc.ShardRestartResult, error) {
 	res.NewPID = slot.cur.pid
 	res.TookNS = int64(time.Since(start))
 	s.log.WithFields(logrus.Fields{logging.Shard: id, "old_pid": res.OldPID, "new_pid": res.NewPID, logging.Took: time.Since(start)}).Info("shard restarted")
+	s.notifyStatus()
 	return res, nil
 }
 
@@ -330,6 +335,8 @@ func (s *Supervisor) reload() (ipc.ReloadResult, error) {
 		s.cfg = cfg // listeners, data dir and shard count keep their values until a full restart
 	}
 	s.log.Info("rolling reload started")
+	sdnotify.Reloading()
+	defer func() { sdnotify.Ready(s.statusLine()) }()
 	for id := range s.shards {
 		r, err := s.restartShard(id)
 		res.Shards = append(res.Shards, r)

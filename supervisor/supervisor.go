@@ -20,6 +20,7 @@ import (
 	"riffle/internal/config"
 	"riffle/internal/control"
 	"riffle/internal/logging"
+	"riffle/internal/sdnotify"
 	"riffle/internal/version"
 	"riffle/ipc"
 )
@@ -124,6 +125,10 @@ func Run(opts Options) error {
 	{ // the main loop: start, serve, ordered stop
 		g.Add(s.main, func(error) { s.requestStop() })
 	}
+	if interval, ok := sdnotify.WatchdogInterval(); ok { // systemd's watchdog
+		done := make(chan struct{})
+		g.Add(func() error { s.watchdog(interval, done); return nil }, func(error) { close(done) })
+	}
 	return g.Run()
 }
 
@@ -202,6 +207,9 @@ func (s *Supervisor) startAll() error {
 	}
 	s.setState(ipc.StateReady)
 	s.log.WithFields(logrus.Fields{logging.Took: time.Since(s.started), "listeners": s.listenerAddrs()}).Info("riffled ready")
+	if err := sdnotify.Ready(s.statusLine()); err != nil {
+		s.log.WithError(err).Warn("sd_notify ready")
+	}
 	return nil
 }
 
@@ -228,6 +236,7 @@ func (s *Supervisor) stopAll() error {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
 	start := time.Now()
+	sdnotify.Stopping()
 	s.setState(ipc.StateStopped)
 	deadline := start.Add(time.Duration(s.cfg.Shutdown.Deadline))
 	s.log.WithField("deadline", time.Duration(s.cfg.Shutdown.Deadline).String()).Info("shutdown started")

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"riffle/internal/vfs"
+)
+
+// The committer turns appends into writes and fsyncs, for every partition of
+// the engine and for the offsets log:
+//
+//	Append ──► Partition.pending ──► dirty list ──► writer goroutine ──► syncer goroutine
+//	                                                 one round at a time:    fdatasync of every
+//	                                                 take each dirty          log touched by all
+//	                                                 partition's pending      rounds queued (the
+//	                                                 batches, write them      group commit), then
+//	                                                 (coalesced, ≥ 64 KiB     acknowledge
+//	                                                 pieces, all in flight
+//	                                                 together), wait
+//
+// In write mode the writer acknowledges a round as soon as its writes have
+// returned and the syncer is idle. The writer starts round N+1 while the
+// syncer still syncs round N; a sync is issued only after the writes it must
+// cover have completed, so it covers them (vfs ordering contract, rule 1).
+//
+// Failures: a write error fails its partition in the writer, a sync error in
+// the syncer; batches are only ever completed by the stage that holds them,
+// after their writes returned.
+
+// coalesceMin is the size below which consecutive batches of a partition are
+// copied into one buffer and written together.
+const coalesceMin = 64 << 10
+
+type committer struct {
+	e *Engine
+
+	mu    sync.Mutex
+	dirty []*Partition
+	spare []*Partition
+
+	wake   chan struct{}
+	stop   chan struct{}
+	syncq  chan *round
+	exited chan struct{} // closed when both goroutines have returned
+
+	rounds sync.Pool // *round
+	bufs   sync.Pool // *[]byte
+	files  map[vfs.File]int
+}
+
+// part is one partition's share of a round.
+type part struct {
+	p      *Partition
+	seg    *segment
+	last   uint64 // last offset written
+	frames [][]byte
+	logOff int64
+	idx    []byte // the whole index buffer taken from the partition
+	idxLo  int
+	idxHi  int
+	idxAt  int64
+	ops    []*vfs.Op
+	bufs   []*[]byte
+	err    error
+}
+
+type round struct {
+	parts   []part
+	off     offsetsBatch
+	barrier chan struct{} // closed when the syncer reaches this round
+}
+
+func newCommitter(e *Engine) *committer {
+	c := &committer{
+		e:      e,
+		wake:   make(chan struct{}, 1),
+		stop:   make(chan struct{}),
+		syncq:  make(chan *round, 64),
+		exited: make(chan struct{}),
+		files:  map[vfs.File]int{},
+	}
+	c.rounds.New = func() any { return new(round) }
+	syncerDone := make(chan struct{})
+	go func() {
+		c.syncLoop()
+		close(syncerDone)
+	}()
+	go func() {
+		c.writeLoop()
+		close(c.syncq)
+		<-syncerDone
+		close(c.exited)
+	}()
+	return c
+}
+
+// enqueue puts p on the dirty list and wakes the writer.
+func (c *committer) enqueue(p *Partition) {
+	c.mu.Lock()
+	c.dirty = append(c.dirty, p)
+	c.mu.Unlock()
+	c.kick()
+}
+
+func (c *committer) kick() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// shutdown makes the writer drain everything queued and waits for both
+// goroutines to return.
+func (c *committer) shutdown() {
+	close(c.stop)
+	<-c.exited
+}
+
+func (c *committer) getBuf(n int) *[]byte {
+	if v := c.bufs.Get(); v != nil {
+		b := v.(*[]byte)
+		if cap(*b) >= n {
+			*b = (*b)[:n]
+			return b
+		}
+	}
+	b := make([]byte, n, max(n, coalesceMin))
+	return &b
+}
+
+func (c *committer) putBuf(b *[]byte) {
+	if cap(*b) <= 16<<20 {
+		c.bufs.Put(b)
+	}
+}
+
+func (c *committer) writeLoop() {
+	for {
+		select {
+		case <-c.wake:
+			c.writeRound()
+		case <-c.stop:
+			for c.writeRound() {
+			}
+			return
+		}
+	}
+}
+
+// writeRound runs one round and reports whether it found any work.
+func (c *committer) writeRound() bool {
+	c.mu.Lock()
+	dirty := c.dirty
+	c.dirty = c.spare[:0]
+	c.mu.Unlock()
+
+	r := c.rounds.Get().(*round)
+	var again []*Partition
+	for _, p := range dirty {
+		if c.take(r, p) {
+			again = append(again, p)
+		}
+	}
+	clear(dirty)
+	c.spare = dirty[:0]
+	r.off = c.e.offsets.take()
+	if len(r.parts) == 0 && r.off.empty() {
+		c.rounds.Put(r)
+		return len(dirty) > 0
+	}
+
+	for i := range r.parts {
+		c.issueWrites(&r.parts[i])
+	}
+	if !r.off.empty() {
+		r.off.op = c.e.io.WriteAt(r.off.file, r.off.buf, r.off.pos)
+	}
+	for i := range r.parts {
+		pt := &r.parts[i]
+		for _, op := range pt.ops {
+			if err := op.Err(); err != nil && pt.err == nil {
+				pt.err = err
+			}
+		}
+		for _, b := range pt.bufs {
+			c.putBuf(b)
+		}
+		pt.bufs = pt.bufs[:0]
+		if pt.err != nil {
+			pt.p.fail(fmt.Errorf("write %s: %w", pt.seg.logPath, pt.err))
+		}
+	}
+	if !r.off.empty() {
+		if err := r.off.op.Err(); err != nil {
+			r.off.err = err
+			c.e.offsets.fail(fmt.Errorf("write %s: %w", r.off.file.Name(), err))
+		}
+	}
+
+	if c.e.opts.Durability == DurabilityWrite || c.e.opts.testAckBeforeSync {
+		c.finish(r)
+	} else {
+		c.syncq <- r
+	}
+	for _, p := range again {
+		c.enqueue(p)
+	}
+	if c.e.offsets.needsCompaction() {
+		c.drainSyncer()
+		c.e.offsets.compact()
+	}
+	return true
+}
+
+// take moves p's pending batches of one segment into r. It reports whether
+// batches for a later segment remain.
+func (c *committer) take(r *round, p *Partition) (more bool) {
+	p.mu.Lock()
+	if len(p.pending) == 0 || p.err != nil {
+		p.queued = false
+		p.mu.Unlock()
+		return false
+	}
+	if seg := p.pending[0].seg; !seg.created() {
+		p.mu.Unlock()
+		if err := c.roll(p, seg); err != nil {
+			p.fail(err)
+			return false
+		}
+		p.mu.Lock()
+		if p.err != nil {
+			p.mu.Unlock()
+			return false
+		}
+	}
+	seg := p.pending[0].seg
+	k := 1
+	for k < len(p.pending) && p.pending[k].seg == seg {
+		k++
+	}
+	group := p.pending[:k]
+	if len(r.parts) < cap(r.parts) {
+		r.parts = r.parts[:len(r.parts)+1] // reuse the slot's slices
+	} else {
+		r.parts = append(r.parts, part{})
+	}
+	pt := &r.parts[len(r.parts)-1]
+	*pt = part{p: p, seg: seg, last: group[k-1].last, frames: pt.frames[:0], ops: pt.ops[:0], bufs: pt.bufs[:0],
+		logOff: group[0].logOff, idx: p.idx, idxLo: group[0].idxOff,
+		idxHi: group[k-1].idxOff + group[k-1].idxLen,
+		idxAt: int64(group[0].first-seg.start) * indexEntrySize}
+	for i := range group {
+		pt.frames = append(pt.frames, group[i].frames)
+	}
+	p.inflight = append(p.inflight, group...)
+	if k < len(p.pending) {
+		rest := p.idx[pt.idxHi:]
+		nb := c.getBuf(len(rest))
+		copy(*nb, rest)
+		p.idx = *nb
+		n := copy(p.pending, p.pending[k:])
+		clear(p.pending[n:])
+		p.pending = p.pending[:n]
+		for i := range p.pending {
+			p.pending[i].idxOff -= pt.idxHi
+		}
+		more = true
+	} else {
+		clear(p.pending)
+		p.pending = p.pending[:0]
+		p.idx = (*c.getBuf(0))[:0]
+		p.queued = false
+	}
+	p.mu.Unlock()
+	return more
+}
+
+// issueWrites submits pt's log bytes (large batches directly, runs of small
+// ones copied together) and its index entries.
+func (c *committer) issueWrites(pt *part) {
+	io := c.e.io
+	pos := pt.logOff
+	var run *[]byte
+	var runAt int64
+	flush := func() {
+		if run != nil {
+			pt.ops = append(pt.ops, io.WriteAt(pt.seg.log, *run, runAt))
+			pt.bufs = append(pt.bufs, run)
+			run = nil
+		}
+	}
+	for _, f := range pt.frames {
+		if len(f) >= coalesceMin {
+			flush()
+			pt.ops = append(pt.ops, io.WriteAt(pt.seg.log, f, pos))
+		} else {
+			if run == nil {
+				run = c.getBuf(0)
+				*run = (*run)[:0]
+				runAt = pos
+			}
+			*run = append(*run, f...)
+			if len(*run) >= coalesceMin {
+				flush()
+			}
+		}
+		pos += int64(len(f))
+	}
+	flush()
+	pt.ops = append(pt.ops, io.WriteAt(pt.seg.index, pt.idx[pt.idxLo:pt.idxHi], pt.idxAt))
+	idx := pt.idx
+	pt.bufs = append(pt.bufs, &idx)
+	clear(pt.frames)
+	pt.frames = pt.frames[:0]
+}
+
+// roll makes seg the partition's active segment: the previous active segment
+// (all of whose writes have returned) is fdatasynced, log and index, then
+// seg's files are created and the directory fsynced, before any byte goes
+// to seg. So a crash never leaves a segment after a torn one.
+func (c *committer) roll(p *Partition, seg *segment) error {
+	p.mu.Lock()
+	prev := p.segments[len(p.segments)-1]
+	p.mu.Unlock()
+	if err := errors.Join(c.e.io.Sync(prev.log).Err(), c.e.io.Sync(prev.index).Err()); err != nil {
+		return fmt.Errorf("seal segment %s: %w", prev.logPath, err)
+	}
+	if err := createSegmentFiles(c.e.opts.FS, seg); err != nil {
+		return err
+	}
+	if err := c.e.opts.FS.SyncDir(p.dir); err != nil {
+		seg.closeFiles()
+		return fmt.Errorf("sync dir %s: %w", p.dir, err)
+	}
+	p.mu.Lock()
+	p.segments = append(p.segments, seg)
+	p.mu.Unlock()
+	if f := c.e.opts.Events.SegmentRolled; f != nil {
+		f(SegmentInfo{Key: p.key, Start: seg.start, Size: prev.size})
+	}
+	return nil
+}
+
+func (c *committer) syncLoop() {
+	var rounds []*round
+	var ops []*vfs.Op
+	var files []vfs.File
+	for r := range c.syncq {
+		rounds = append(rounds[:0], r)
+	more:
+		for {
+			select {
+			case r2, ok := <-c.syncq:
+				if !ok {
+					break more
+				}
+				rounds = append(rounds, r2)
+			default:
+				break more
+			}
+		}
+		clear(c.files)
+		files, ops = files[:0], ops[:0]
+		var offFile vfs.File
+		for _, r := range rounds {
+			for i := range r.parts {
+				pt := &r.parts[i]
+				if pt.err != nil {
+					continue
+				}
+				if _, ok := c.files[pt.seg.log]; !ok {
+					c.files[pt.seg.log] = len(files)
+					files = append(files, pt.seg.log)
+				}
+			}
+			if !r.off.empty() && r.off.err == nil {
+				offFile = r.off.file
+			}
+		}
+		for _, f := range files {
+			ops = append(ops, c.e.io.Sync(f))
+		}
+		var offOp *vfs.Op
+		if offFile != nil {
+			offOp = c.e.io.Sync(offFile)
+		}
+		errs := make([]error, len(ops))
+		for i, op := range ops {
+			errs[i] = op.Err()
+		}
+		var offErr error
+		if offOp != nil {
+			if offErr = offOp.Err(); offErr != nil {
+				c.e.offsets.fail(fmt.Errorf("sync %s: %w", offFile.Name(), offErr))
+			}
+		}
+		for _, r := range rounds {
+			for i := range r.parts {
+				pt := &r.parts[i]
+				if pt.err != nil {
+					continue
+				}
+				if err := errs[c.files[pt.seg.log]]; err != nil {
+					pt.p.fail(fmt.Errorf("sync %s: %w", pt.seg.logPath, err))
+				}
+			}
+			if offErr != nil && r.off.err == nil {
+				r.off.err = offErr
+			}
+			c.finish(r)
+		}
+	}
+}
+
+// finish completes every batch and offsets record of r and recycles it.
+func (c *committer) finish(r *round) {
+	for i := range r.parts {
+		pt := &r.parts[i]
+		pt.p.complete(pt.last)
+		pt.p, pt.seg, pt.idx = nil, nil, nil
+	}
+	if !r.off.empty() {
+		c.e.offsets.complete(&r.off)
+	}
+	if r.barrier != nil {
+		close(r.barrier)
+		r.barrier = nil
+	}
+	r.parts = r.parts[:0]
+	r.off = offsetsBatch{}
+	c.rounds.Put(r)
+}
+
+// drainSyncer waits until the syncer has finished every round queued so far.
+// Only the writer calls it.
+func (c *committer) drainSyncer() {
+	r := c.rounds.Get().(*round)
+	r.barrier = make(chan struct{})
+	done := r.barrier
+	c.syncq <- r
+	<-done
+}

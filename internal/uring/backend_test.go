@@ -33,7 +33,7 @@ func TestWriteAtThenReadBack(t *testing.T) {
 		for _, sz := range sizes {
 			t.Run(fmt.Sprintf("mode=%v/%s", mode, sz.name), func(t *testing.T) {
 				b := newBackend(t, uring.Options{Submit: mode})
-				f := createFile(t, 0)
+				f := createFile(t)
 				p := pattern(uint64(sz.n), sz.n)
 				n, err := waitOp(t, b.WriteAt(f, p, sz.off))
 				if err != nil || n != sz.n {
@@ -50,7 +50,7 @@ func TestWriteAtThenReadBack(t *testing.T) {
 
 func TestEmptyWriteCompletesWithoutSubmitting(t *testing.T) {
 	b := newBackend(t, uring.Options{})
-	f := createFile(t, 0)
+	f := createFile(t)
 	if n, err := waitOp(t, b.WriteAt(f, nil, 0)); n != 0 || err != nil {
 		t.Fatalf("WriteAt(nil) = %d, %v; want 0, nil", n, err)
 	}
@@ -63,7 +63,7 @@ func TestWriteAtSyncCompletesAfterItsFsync(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(fmt.Sprintf("mode=%v", mode), func(t *testing.T) {
 			b := newBackend(t, uring.Options{Submit: mode})
-			f := createFile(t, 0)
+			f := createFile(t)
 			p := pattern(1, 64<<10)
 			n, err := waitOp(t, b.WriteAtSync(f, p, 4096))
 			if err != nil || n != len(p) {
@@ -80,7 +80,7 @@ func TestWriteAtSyncCompletesAfterItsFsync(t *testing.T) {
 
 func TestWriteAtSyncWithEmptyBufferOnlySyncs(t *testing.T) {
 	b := newBackend(t, uring.Options{})
-	f := createFile(t, 0)
+	f := createFile(t)
 	if n, err := waitOp(t, b.WriteAtSync(f, nil, 0)); n != 0 || err != nil {
 		t.Fatalf("WriteAtSync(nil) = %d, %v; want 0, nil", n, err)
 	}
@@ -93,7 +93,7 @@ func TestCompletedWritesAreVisibleToLaterOps(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(fmt.Sprintf("mode=%v", mode), func(t *testing.T) {
 			b := newBackend(t, uring.Options{Submit: mode})
-			f := createFile(t, 0)
+			f := createFile(t)
 			first, second := pattern(1, 8192), pattern(2, 4096)
 			if _, err := waitOp(t, b.WriteAt(f, first, 0)); err != nil {
 				t.Fatal(err)
@@ -132,7 +132,7 @@ func TestLargeWrites(t *testing.T) {
 				if tc.piece != 0 {
 					uring.SetPiece(b, tc.piece)
 				}
-				f := createFile(t, 0)
+				f := createFile(t)
 				p := pattern(8, size)
 				op := b.WriteAt(f, p, 512)
 				if tc.sync {
@@ -164,7 +164,7 @@ func TestWriteErrorsReachTheOp(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(fmt.Sprintf("mode=%v/%s", mode, tc.name), func(t *testing.T) {
 				b := newBackend(t, uring.Options{Submit: mode})
-				rw := createFile(t, 0)
+				rw := createFile(t)
 				ro := reopenReadOnly(t, rw)
 				n, err := waitOp(t, tc.do(b, ro))
 				if !errors.Is(err, syscall.EBADF) || n != 0 {
@@ -200,7 +200,7 @@ func TestFileWithoutDescriptorFailsWithErrNoFd(t *testing.T) {
 
 func TestNegativeOffsetFailsWithEINVAL(t *testing.T) {
 	b := newBackend(t, uring.Options{})
-	f := createFile(t, 0)
+	f := createFile(t)
 	if _, err := waitOp(t, b.WriteAt(f, []byte("x"), -1)); !errors.Is(err, syscall.EINVAL) {
 		t.Fatalf("WriteAt at -1: %v; want EINVAL", err)
 	}
@@ -216,7 +216,7 @@ func TestConcurrentOpsFromManyGoroutines(t *testing.T) {
 		t.Run(fmt.Sprintf("mode=%v", mode), func(t *testing.T) {
 			// Few entries, so callers wait for slots and the SQ fills up.
 			b := newBackend(t, uring.Options{Submit: mode, Entries: 4})
-			f := createFile(t, 0)
+			f := createFile(t)
 			var wg sync.WaitGroup
 			errs := make(chan error, goroutines*perG)
 			for g := range goroutines {
@@ -265,7 +265,7 @@ func TestCloseWaitsForOpsInFlight(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := createFile(t, 0)
+			f := createFile(t)
 			p := pattern(3, 256<<10)
 			ops := make([]*vfs.Op, 0, 64)
 			for i := range 64 {
@@ -309,7 +309,7 @@ func TestCloseWhileGoroutinesSubmit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := createFile(t, 0)
+			f := createFile(t)
 			p := pattern(4, 16<<10)
 			var wg sync.WaitGroup
 			var mu sync.Mutex
@@ -354,7 +354,7 @@ func TestWorksWithGOMAXPROCS1(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(fmt.Sprintf("mode=%v", mode), func(t *testing.T) {
 			b := newBackend(t, uring.Options{Submit: mode, Entries: 16})
-			f := createFile(t, 0)
+			f := createFile(t)
 			var wg sync.WaitGroup
 			for g := range 4 {
 				wg.Go(func() {

@@ -8,33 +8,15 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"riffle/internal/uring"
 	"riffle/internal/vfs"
 )
-
-// osFile is a test-only vfs.FdFile over *os.File, standing in for vfs.OS.
-type osFile struct{ *os.File }
-
-var _ vfs.FdFile = osFile{}
-
-func (f osFile) Sync() error { return unix.Fdatasync(int(f.File.Fd())) }
-
-func (f osFile) Size() (int64, error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	return fi.Size(), nil
-}
 
 // noFdFile is a vfs.File without a descriptor.
 type noFdFile struct{ name string }
@@ -87,31 +69,30 @@ func newBackend(tb testing.TB, opts uring.Options) *uring.Backend {
 	return b
 }
 
-// createFile creates a file in a temporary directory, opened read-write (or
-// with flag when it is not 0), and closes it when the test ends.
-func createFile(tb testing.TB, flag int) osFile {
+// createFile creates a file in a temporary directory through vfs.OS, opened
+// read-write, and closes it when the test ends.
+func createFile(tb testing.TB) vfs.File {
 	tb.Helper()
-	name := filepath.Join(tb.TempDir(), "seg.log")
-	if flag == 0 {
-		flag = os.O_RDWR | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(name, flag, 0o644)
+	f, err := vfs.OS.Create(filepath.Join(tb.TempDir(), "seg.log"))
 	if err != nil {
 		tb.Fatal(err)
 	}
+	if _, ok := f.(vfs.FdFile); !ok {
+		tb.Fatalf("vfs.OS file %T has no descriptor", f)
+	}
 	tb.Cleanup(func() { f.Close() })
-	return osFile{f}
+	return f
 }
 
 // reopenReadOnly opens f's file again, read-only.
-func reopenReadOnly(tb testing.TB, f osFile) osFile {
+func reopenReadOnly(tb testing.TB, f vfs.File) vfs.File {
 	tb.Helper()
-	ro, err := os.Open(f.Name())
+	ro, err := vfs.OS.Open(f.Name())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { ro.Close() })
-	return osFile{ro}
+	return ro
 }
 
 // pattern returns n bytes that differ with seed and position.
@@ -125,7 +106,7 @@ func pattern(seed uint64, n int) []byte {
 }
 
 // requireContents fails unless f holds want at off.
-func requireContents(tb testing.TB, f osFile, off int64, want []byte) {
+func requireContents(tb testing.TB, f vfs.File, off int64, want []byte) {
 	tb.Helper()
 	got := make([]byte, len(want))
 	if n, err := f.ReadAt(got, off); err != nil || n != len(want) {

@@ -32,7 +32,7 @@ func TestShortWriteIsContinuedUntilItFails(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(fmt.Sprintf("mode=%v/%s", mode, tc.name), func(t *testing.T) {
 				b := newBackend(t, uring.Options{Submit: mode})
-				f := createFile(t, 0)
+				f := createFile(t)
 				setFileSizeLimit(t, limit)
 				p := pattern(5, 64<<10)
 				off := int64(limit - 1000)

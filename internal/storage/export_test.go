@@ -13,3 +13,31 @@ func SetCompactMin(n int64) (restore func()) {
 	compactMin = n
 	return func() { compactMin = old }
 }
+
+// Abandon stops e the way a killed process stops: appends already written
+// stay in the page cache, nothing more is synced, and no clean marker is
+// written. Files are closed so the test can reopen the directory.
+func Abandon(e *Engine) {
+	e.mu.Lock()
+	e.closed = true
+	parts := e.parts
+	e.parts = map[Key]*Partition{}
+	e.mu.Unlock()
+	for _, p := range parts {
+		p.mu.Lock()
+		p.closing = true
+		p.mu.Unlock()
+	}
+	e.offsets.mu.Lock()
+	e.offsets.closed = true
+	e.offsets.mu.Unlock()
+	e.commit.shutdown()
+	for _, p := range parts {
+		p.closeWith(ErrClosed)
+		p.closeFiles()
+	}
+	e.offsets.file.Close()
+	if e.ownIO {
+		e.io.Close()
+	}
+}

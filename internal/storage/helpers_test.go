@@ -183,3 +183,27 @@ func isCorruption(err error) (*storage.CorruptionError, bool) {
 	ok := errors.As(err, &ce)
 	return ce, ok
 }
+
+// decodeFramesNoFatal is decodeFrames that reports damage through ok
+// instead of failing the test (for use off the test goroutine).
+func decodeFramesNoFatal(frames []byte, ok *bool) []message {
+	var out []message
+	for len(frames) > 0 {
+		size := protocol.MessageFrameSize(frames)
+		if size < 0 || size > len(frames) {
+			*ok = false
+			return out
+		}
+		f := frames[:size]
+		h, _ := protocol.DecodeMessageHeader(f)
+		if protocol.ComputeMessageChecksum(f) != h.Checksum {
+			*ok = false
+			return out
+		}
+		p := protocol.MessagePayload(f)
+		out = append(out, message{offset: h.Offset, timestamp: h.Timestamp, checksum: h.Checksum, id: h.ID,
+			seq: binary.LittleEndian.Uint64(p), payload: p, headers: protocol.MessageUserHeaders(f)})
+		frames = frames[size:]
+	}
+	return out
+}

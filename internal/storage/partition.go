@@ -50,7 +50,7 @@ type Partition struct {
 	last     *Append    // the most recent Append
 	err      error      // non-nil once failed, fenced or closed
 	purging  bool
-	closing  bool // Engine.Close has begun: refuse new appends, finish the queued ones
+	closing  bool           // Engine.Close has begun: refuse new appends, finish the queued ones
 	rng      *mrand.ChaCha8 // UUIDv4 source for messages sent with id 0
 }
 

@@ -80,11 +80,8 @@ func OpenLog(fsys vfs.FS, dir string, opts LogOptions) (*Log, *State, error) {
 		opts.SnapshotEvery = DefaultSnapshotEvery
 	}
 	l := &Log{fs: fsys, dir: dir, opts: opts, rec: Recovery{TornOffset: -1}}
-	if err := fsys.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("create state directory %s: %w", dir, err)
-	}
-	if err := fsys.SyncDir(path.Dir(dir)); err != nil {
-		return nil, nil, fmt.Errorf("sync directory %s: %w", path.Dir(dir), err)
+	if err := mkdirDurable(fsys, dir); err != nil {
+		return nil, nil, err
 	}
 	if err := l.removeTemps(); err != nil {
 		return nil, nil, err
@@ -101,6 +98,30 @@ func OpenLog(fsys vfs.FS, dir string, opts LogOptions) (*Log, *State, error) {
 	}
 	l.rec.SnapshotIndex, l.rec.LastIndex = l.snapIndex, l.last
 	return l, st, nil
+}
+
+// mkdirDurable creates dir and its missing parents and fsyncs the parent of
+// every directory it created, so the new entries survive a power loss.
+func mkdirDurable(fsys vfs.FS, dir string) error {
+	var created []string
+	for d := path.Clean(dir); d != "." && d != "/"; d = path.Dir(d) {
+		if _, err := fsys.Stat(d); err == nil {
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("stat %s: %w", d, err)
+		}
+		created = append(created, d)
+	}
+	if err := fsys.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create state directory %s: %w", dir, err)
+	}
+	for i := len(created) - 1; i >= 0; i-- {
+		parent := path.Dir(created[i])
+		if err := fsys.SyncDir(parent); err != nil {
+			return fmt.Errorf("sync directory %s: %w", parent, err)
+		}
+	}
+	return nil
 }
 
 func (l *Log) removeTemps() error {

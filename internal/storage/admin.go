@@ -131,7 +131,7 @@ func (p *Partition) Purge() error {
 		}
 		if err := p.removeSegmentFiles(s); err != nil {
 			err = fmt.Errorf("purge partition %s: %w", p.key, err)
-			p.fail(err)
+			p.fail(err, 0)
 			return err
 		}
 		if f := p.e.opts.Events.SegmentDeleted; f != nil {
@@ -143,7 +143,7 @@ func (p *Partition) Purge() error {
 	p.mu.Unlock()
 	if err != nil {
 		err = fmt.Errorf("purge partition %s: %w", p.key, err)
-		p.fail(err)
+		p.fail(err, 0)
 	}
 	return err
 }

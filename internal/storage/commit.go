@@ -56,6 +56,7 @@ type committer struct {
 type part struct {
 	p      *Partition
 	seg    *segment
+	first  uint64 // first offset written
 	last   uint64 // last offset written
 	frames [][]byte
 	logOff int64
@@ -191,7 +192,7 @@ func (c *committer) writeRound() bool {
 		}
 		pt.bufs = pt.bufs[:0]
 		if pt.err != nil {
-			pt.p.fail(fmt.Errorf("write %s: %w", pt.seg.logPath, pt.err))
+			pt.p.fail(fmt.Errorf("write %s: %w", pt.seg.logPath, pt.err), pt.first)
 		}
 	}
 	if !r.off.empty() {
@@ -227,8 +228,8 @@ func (c *committer) take(r *round, p *Partition) (more bool) {
 	}
 	if seg := p.pending[0].seg; !seg.created() {
 		p.mu.Unlock()
-		if err := c.roll(p, seg); err != nil {
-			p.fail(err)
+		if from, err := c.roll(p, seg); err != nil {
+			p.fail(err, from)
 			return false
 		}
 		p.mu.Lock()
@@ -249,7 +250,7 @@ func (c *committer) take(r *round, p *Partition) (more bool) {
 		r.parts = append(r.parts, part{})
 	}
 	pt := &r.parts[len(r.parts)-1]
-	*pt = part{p: p, seg: seg, last: group[k-1].last, frames: pt.frames[:0], ops: pt.ops[:0], bufs: pt.bufs[:0],
+	*pt = part{p: p, seg: seg, first: group[0].first, last: group[k-1].last, frames: pt.frames[:0], ops: pt.ops[:0], bufs: pt.bufs[:0],
 		logOff: group[0].logOff, idx: p.idx, idxLo: group[0].idxOff,
 		idxHi: group[k-1].idxOff + group[k-1].idxLen,
 		idxAt: int64(group[0].first-seg.start) * indexEntrySize}
@@ -322,19 +323,23 @@ func (c *committer) issueWrites(pt *part) {
 // (all of whose writes have returned) is fdatasynced, log and index, then
 // seg's files are created and the directory fsynced, before any byte goes
 // to seg. So a crash never leaves a segment after a torn one.
-func (c *committer) roll(p *Partition, seg *segment) error {
+//
+// On error it also returns the offset from which batches must fail: 0 if
+// sealing (an fdatasync) failed, seg.start if only creating seg did.
+func (c *committer) roll(p *Partition, seg *segment) (uint64, error) {
 	p.mu.Lock()
 	prev := p.segments[len(p.segments)-1]
 	p.mu.Unlock()
 	if err := errors.Join(c.e.io.Sync(prev.log).Err(), c.e.io.Sync(prev.index).Err()); err != nil {
-		return fmt.Errorf("seal segment %s: %w", prev.logPath, err)
+		return 0, fmt.Errorf("seal segment %s: %w", prev.logPath, err)
 	}
 	if err := createSegmentFiles(c.e.opts.FS, seg); err != nil {
-		return err
+		return seg.start, err
 	}
 	if err := c.e.opts.FS.SyncDir(p.dir); err != nil {
 		seg.closeFiles()
-		return fmt.Errorf("sync dir %s: %w", p.dir, err)
+		seg.log, seg.index = nil, nil
+		return seg.start, fmt.Errorf("sync dir %s: %w", p.dir, err)
 	}
 	p.mu.Lock()
 	p.segments = append(p.segments, seg)
@@ -342,7 +347,7 @@ func (c *committer) roll(p *Partition, seg *segment) error {
 	if f := c.e.opts.Events.SegmentRolled; f != nil {
 		f(SegmentInfo{Key: p.key, Start: seg.start, Size: prev.size})
 	}
-	return nil
+	return 0, nil
 }
 
 func (c *committer) syncLoop() {
@@ -405,7 +410,9 @@ func (c *committer) syncLoop() {
 					continue
 				}
 				if err := errs[c.files[pt.seg.log]]; err != nil {
-					pt.p.fail(fmt.Errorf("sync %s: %w", pt.seg.logPath, err))
+					// Batches in other files (earlier segments) whose
+					// sync succeeded stay acknowledged.
+					pt.p.fail(fmt.Errorf("sync %s: %w", pt.seg.logPath, err), pt.first)
 				}
 			}
 			if offErr != nil && r.off.err == nil {

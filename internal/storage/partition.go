@@ -49,6 +49,7 @@ type Partition struct {
 	queued   bool       // on the committer's dirty list
 	last     *Append    // the most recent Append
 	err      error      // non-nil once failed, fenced or closed
+	failFrom uint64     // with err: batches ending at or after this offset fail
 	purging  bool
 	closing  bool           // Engine.Close has begun: refuse new appends, finish the queued ones
 	rng      *mrand.ChaCha8 // UUIDv4 source for messages sent with id 0
@@ -224,16 +225,22 @@ func (p *Partition) segmentPaths(start uint64) (log, index string) {
 }
 
 // fail moves the partition to the failed state with cause (the first cause
-// wins) and fails every batch not yet taken by the committer. Batches being
-// written are failed by the committer once their writes have returned, so
-// their frames are never released while the backend still reads them.
-func (p *Partition) fail(cause error) {
+// wins). Batches ending before offset from whose own I/O succeeded are still
+// acknowledged; every other batch fails: those not yet taken by the
+// committer at once, those being written by the committer once their writes
+// have returned, so their frames are never released while the backend still
+// reads them. After a failed fdatasync nothing unacknowledged in that file
+// can be trusted, whatever a later fdatasync says, so a sync error passes the
+// first unacknowledged offset of the file.
+func (p *Partition) fail(cause error, from uint64) {
 	p.mu.Lock()
 	if p.err != nil {
+		p.failFrom = min(p.failFrom, from)
 		p.mu.Unlock()
 		return
 	}
 	p.err = fmt.Errorf("partition %s: %w: %w", p.key, ErrPartitionFailed, cause)
+	p.failFrom = from
 	p.failPendingLocked()
 	p.cond.Broadcast()
 	p.mu.Unlock()
@@ -249,6 +256,7 @@ func (p *Partition) closeWith(err error) {
 	if p.err == nil {
 		p.err = err
 	}
+	p.failFrom = 0
 	p.failPendingLocked()
 	p.cond.Broadcast()
 	p.mu.Unlock()
@@ -264,14 +272,14 @@ func (p *Partition) failPendingLocked() {
 }
 
 // complete finishes the in-flight batches up to offset through, in order:
-// acknowledged (and made visible) if the partition is healthy, else with its
-// error.
+// acknowledged (and made visible) unless the partition failed at or before
+// them.
 func (p *Partition) complete(through uint64) {
 	p.mu.Lock()
 	n := 0
 	for n < len(p.inflight) && p.inflight[n].last <= through {
 		b := &p.inflight[n]
-		if p.err != nil {
+		if p.err != nil && b.last >= p.failFrom {
 			b.app.finish(p.err)
 		} else {
 			p.visible = b.last + 1
@@ -388,7 +396,7 @@ func (p *Partition) Flush(fsync bool) error {
 	err := errors.Join(logOp.Err(), idxOp.Err())
 	if err != nil {
 		err = fmt.Errorf("flush partition %s: %w", p.key, err)
-		p.fail(err)
+		p.fail(err, 0)
 	}
 	return err
 }

@@ -162,6 +162,7 @@ func (p *Partition) fence(ce *CorruptionError) error {
 	first := p.err == nil || errors.Is(p.err, ErrPartitionFailed)
 	if first {
 		p.err = err
+		p.failFrom = 0
 		p.failPendingLocked()
 		p.cond.Broadcast()
 	}

@@ -85,3 +85,38 @@ func AppendErrorResponse(dst []byte, st Status) []byte {
 func ParseResponseHeader(hdr [ResponseHeaderSize]byte) (st Status, payloadLen uint32) {
 	return Status(binary.LittleEndian.Uint32(hdr[0:4])), binary.LittleEndian.Uint32(hdr[4:8])
 }
+
+// SplitRequestFrame splits the first request frame off a byte stream (the
+// WebSocket transport carries frames that may span or share messages). It
+// returns n = 0 and no error while b holds less than a whole frame, and
+// StatusInvalidCommand when the length field is below 4. payload aliases b;
+// n is the number of bytes the frame takes. Check the header with
+// CheckPayloadLen before buffering a large frame.
+func SplitRequestFrame(b []byte) (code Code, payload []byte, n int, err error) {
+	if len(b) < RequestHeaderSize {
+		return 0, nil, 0, nil
+	}
+	plen, code, ok := ParseRequestHeader([RequestHeaderSize]byte(b))
+	if !ok {
+		return code, nil, 0, StatusInvalidCommand
+	}
+	if uint64(len(b)-RequestHeaderSize) < uint64(plen) {
+		return code, nil, 0, nil
+	}
+	end := RequestHeaderSize + int(plen)
+	return code, b[RequestHeaderSize:end:end], end, nil
+}
+
+// SplitResponseFrame splits the first response frame off a byte stream,
+// like SplitRequestFrame; n = 0 means more bytes are needed.
+func SplitResponseFrame(b []byte) (st Status, payload []byte, n int) {
+	if len(b) < ResponseHeaderSize {
+		return 0, nil, 0
+	}
+	st, plen := ParseResponseHeader([ResponseHeaderSize]byte(b))
+	if uint64(len(b)-ResponseHeaderSize) < uint64(plen) {
+		return st, nil, 0
+	}
+	end := ResponseHeaderSize + int(plen)
+	return st, b[ResponseHeaderSize:end:end], end
+}

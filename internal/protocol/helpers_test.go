@@ -11,15 +11,22 @@ import (
 	"testing"
 )
 
-// unhex decodes hex digits, ignoring spaces, tabs and newlines.
+// unhex decodes hex digits, ignoring spaces, tabs, newlines and comments
+// from '#' to the end of a line.
 func unhex(t testing.TB, s string) []byte {
 	t.Helper()
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if j := strings.IndexByte(l, '#'); j >= 0 {
+			lines[i] = l[:j]
+		}
+	}
 	s = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '\t' || r == '\n' || r == '\r' {
 			return -1
 		}
 		return r
-	}, s)
+	}, strings.Join(lines, ""))
 	b, err := hex.DecodeString(s)
 	if err != nil {
 		t.Fatalf("bad hex %q: %v", s, err)

@@ -90,7 +90,11 @@ func (r *Reader) Identifier() Identifier {
 			return Identifier{}
 		}
 		r.off -= n
-		return NamedID(r.String(n))
+		name := r.String(n)
+		if r.err != nil {
+			return Identifier{}
+		}
+		return NamedID(name)
 	default:
 		r.off = start
 		r.Fail(StatusInvalidCommand, "unknown identifier kind "+strconv.Itoa(int(kind)))

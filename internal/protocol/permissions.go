@@ -16,8 +16,9 @@ import (
 //	  has_next_stream u8
 //
 // Decoding accepts streams and topics in any order (the Go SDK writes map
-// order) and keeps duplicates as sent; AppendTo writes them sorted by ID, as
-// the Rust SDK and server do, without modifying the receiver.
+// order) and returns them sorted by ID (stably: duplicates keep their order);
+// AppendTo writes them sorted by ID, as the Rust SDK and server do, without
+// modifying the receiver.
 type Permissions struct {
 	Global  GlobalPermissions
 	Streams []StreamPermissions
@@ -189,6 +190,12 @@ func (r *Reader) Permissions() Permissions {
 	}
 	if r.Failed() {
 		return Permissions{}
+	}
+	// Sort into the canonical order so a decoded value re-encodes to itself;
+	// the sort is stable, so of duplicate IDs the last one sent stays last.
+	slices.SortStableFunc(p.Streams, cmpStream)
+	for i := range p.Streams {
+		slices.SortStableFunc(p.Streams[i].Topics, cmpTopic)
 	}
 	return p
 }

@@ -5,28 +5,34 @@ package metadata
 import (
 	"errors"
 	"fmt"
+
+	"riffle/internal/protocol"
 )
 
-// Error is a metadata failure with the Iggy 0.8.0 status code the client
-// receives (protocol doc §5). Callers map it with StatusOf; the sentinels below
-// are the only values, compared with errors.Is.
+// Error is a metadata failure with the Iggy 0.8.0 status the client receives
+// (protocol doc §5). It unwraps to its protocol.Status, so
+// protocol.StatusFromError maps it; the sentinels below are the only values,
+// compared with errors.Is.
 type Error struct {
-	Status uint32 // Iggy status code sent to the client
+	Status protocol.Status
 	Msg    string
 }
 
 func (e *Error) Error() string { return e.Msg }
 
-func newError(status uint32, msg string) *Error { return &Error{Status: status, Msg: msg} }
+// Unwrap returns the status, for errors.As and protocol.StatusFromError.
+func (e *Error) Unwrap() error { return e.Status }
 
-// StatusOf returns the Iggy status code carried by err, or (1 "Error", false)
-// when err carries none (an internal failure).
-func StatusOf(err error) (uint32, bool) {
+func newError(status protocol.Status, msg string) *Error { return &Error{Status: status, Msg: msg} }
+
+// StatusOf returns the status carried by err, or (StatusError, false) when it
+// carries none (an internal failure).
+func StatusOf(err error) (protocol.Status, bool) {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Status, true
 	}
-	return 1, false
+	return protocol.StatusError, false
 }
 
 // Sentinels returned by Prepare, Authenticate, AuthenticateToken and the
@@ -35,61 +41,61 @@ func StatusOf(err error) (uint32, bool) {
 var (
 	// ErrInvalidCommand (3): an enumeration value out of range (compression,
 	// user status).
-	ErrInvalidCommand = newError(3, "invalid command")
+	ErrInvalidCommand = newError(protocol.StatusInvalidCommand, "invalid command")
 	// ErrInvalidFormat (4): a name outside 1..255 bytes.
-	ErrInvalidFormat = newError(4, "invalid format")
+	ErrInvalidFormat = newError(protocol.StatusInvalidFormat, "invalid format")
 	// ErrResourceNotFound (20): unknown user in user commands, unknown PAT name
 	// on delete, unknown token on login.
-	ErrResourceNotFound = newError(20, "resource not found")
+	ErrResourceNotFound = newError(protocol.StatusResourceNotFound, "resource not found")
 	// ErrUnauthorized (41): the actor lacks the permission.
-	ErrUnauthorized = newError(41, "unauthorized")
+	ErrUnauthorized = newError(protocol.StatusUnauthorized, "unauthorized")
 	// ErrInvalidCredentials (42): unknown user or wrong password.
-	ErrInvalidCredentials = newError(42, "invalid credentials")
+	ErrInvalidCredentials = newError(protocol.StatusInvalidCredentials, "invalid credentials")
 	// ErrInvalidUsername (43): username outside 3..50 bytes.
-	ErrInvalidUsername = newError(43, "invalid username")
+	ErrInvalidUsername = newError(protocol.StatusInvalidUsername, "invalid username")
 	// ErrInvalidPassword (44): password outside 3..100 bytes.
-	ErrInvalidPassword = newError(44, "invalid password")
+	ErrInvalidPassword = newError(protocol.StatusInvalidPassword, "invalid password")
 	// ErrUserAlreadyExists (46): duplicate username.
-	ErrUserAlreadyExists = newError(46, "user already exists")
+	ErrUserAlreadyExists = newError(protocol.StatusUserAlreadyExists, "user already exists")
 	// ErrUserInactive (47): login of an inactive user.
-	ErrUserInactive = newError(47, "user inactive")
+	ErrUserInactive = newError(protocol.StatusUserInactive, "user inactive")
 	// ErrCannotDeleteUser (48): DeleteUser of the root user.
-	ErrCannotDeleteUser = newError(48, "cannot delete the root user")
+	ErrCannotDeleteUser = newError(protocol.StatusCannotDeleteUser, "cannot delete the root user")
 	// ErrCannotChangePermissions (49): UpdatePermissions of the root user.
-	ErrCannotChangePermissions = newError(49, "cannot change the permissions of the root user")
+	ErrCannotChangePermissions = newError(protocol.StatusCannotChangePermissions, "cannot change the permissions of the root user")
 	// ErrInvalidPATName (50): PAT name outside 3..30 bytes.
-	ErrInvalidPATName = newError(50, "invalid personal access token name")
+	ErrInvalidPATName = newError(protocol.StatusInvalidPersonalAccessTokenName, "invalid personal access token name")
 	// ErrPATAlreadyExists (51): the user already has a PAT with that name.
-	ErrPATAlreadyExists = newError(51, "personal access token already exists")
+	ErrPATAlreadyExists = newError(protocol.StatusPersonalAccessTokenAlreadyExists, "personal access token already exists")
 	// ErrPATLimitReached (52): the user has Env.MaxPATsPerUser tokens.
-	ErrPATLimitReached = newError(52, "personal access tokens limit reached")
+	ErrPATLimitReached = newError(protocol.StatusPersonalAccessTokensLimitReached, "personal access tokens limit reached")
 	// ErrPATExpired (54): login with an expired token.
-	ErrPATExpired = newError(54, "personal access token expired")
+	ErrPATExpired = newError(protocol.StatusPersonalAccessTokenExpired, "personal access token expired")
 	// ErrUsersLimitReached (55): no user id left.
-	ErrUsersLimitReached = newError(55, "users limit reached")
+	ErrUsersLimitReached = newError(protocol.StatusUsersLimitReached, "users limit reached")
 	// ErrStreamNotFound (1009): unknown stream, by id or by name.
-	ErrStreamNotFound = newError(1009, "stream not found")
+	ErrStreamNotFound = newError(protocol.StatusStreamIDNotFound, "stream not found")
 	// ErrStreamNameExists (1012): duplicate stream name.
-	ErrStreamNameExists = newError(1012, "stream name already exists")
+	ErrStreamNameExists = newError(protocol.StatusStreamNameAlreadyExists, "stream name already exists")
 	// ErrInvalidTopicSize (1019): a custom max topic size below the segment size.
-	ErrInvalidTopicSize = newError(1019, "max topic size is below the segment size")
+	ErrInvalidTopicSize = newError(protocol.StatusInvalidTopicSize, "max topic size is below the segment size")
 	// ErrTopicNotFound (2010): unknown topic, by id or by name.
-	ErrTopicNotFound = newError(2010, "topic not found")
+	ErrTopicNotFound = newError(protocol.StatusTopicIDNotFound, "topic not found")
 	// ErrTopicNameExists (2013): duplicate topic name within the stream.
-	ErrTopicNameExists = newError(2013, "topic name already exists")
+	ErrTopicNameExists = newError(protocol.StatusTopicNameAlreadyExists, "topic name already exists")
 	// ErrTooManyPartitions (2015): more than 1000 partitions in one request, or
 	// 0 in CreatePartitions/DeletePartitions.
-	ErrTooManyPartitions = newError(2015, "too many partitions")
+	ErrTooManyPartitions = newError(protocol.StatusTooManyPartitions, "too many partitions")
 	// ErrInvalidPartitionsCount (2019): deleting more partitions than exist.
-	ErrInvalidPartitionsCount = newError(2019, "invalid partitions count")
+	ErrInvalidPartitionsCount = newError(protocol.StatusInvalidPartitionsCount, "invalid partitions count")
 	// ErrPartitionNotFound (3007): unknown partition in an internal command.
-	ErrPartitionNotFound = newError(3007, "partition not found")
+	ErrPartitionNotFound = newError(protocol.StatusPartitionNotFound, "partition not found")
 	// ErrGroupNotFound (5000): unknown consumer group, by id or by name.
-	ErrGroupNotFound = newError(5000, "consumer group not found")
+	ErrGroupNotFound = newError(protocol.StatusConsumerGroupIDNotFound, "consumer group not found")
 	// ErrGroupNameExists (5004): duplicate consumer group name within the topic.
-	ErrGroupNameExists = newError(5004, "consumer group name already exists")
+	ErrGroupNameExists = newError(protocol.StatusConsumerGroupNameAlreadyExists, "consumer group name already exists")
 	// ErrGroupMemberNotFound (5006): the client is not a member of the group.
-	ErrGroupMemberNotFound = newError(5006, "consumer group member not found")
+	ErrGroupMemberNotFound = newError(protocol.StatusConsumerGroupMemberNotFound, "consumer group member not found")
 )
 
 // Errors without a wire status: they mean a bug or a broken deployment, not a

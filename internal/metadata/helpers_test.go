@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"riffle/internal/metadata"
+	"riffle/internal/protocol"
 )
 
 // fastArgon2 keeps password hashing cheap in tests; DefaultArgon2 is
@@ -81,13 +82,8 @@ func fixture(t testing.TB) *metadata.State {
 	return st
 }
 
-func statusOf(err error) uint32 {
-	if err == nil {
-		return 0
-	}
-	s, _ := metadata.StatusOf(err)
-	return s
-}
+// statusOf maps err the way a shard does, through protocol.StatusFromError.
+func statusOf(err error) uint32 { return uint32(protocol.StatusFromError(err)) }
 
 func wantStatus(t testing.TB, err error, want uint32) {
 	t.Helper()

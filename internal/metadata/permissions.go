@@ -5,6 +5,8 @@ package metadata
 import (
 	"cmp"
 	"slices"
+
+	"riffle/internal/protocol"
 )
 
 // Permissions are a user's grants (protocol doc §2.7). Streams are sorted by
@@ -242,9 +244,9 @@ func (p *Permissions) send(stream, topic uint32) bool {
 // GetUser of oneself and ChangePassword of one's own password are allowed by
 // Iggy without read_users/manage_users: use PermittedOnUser for those. An
 // unknown user or code is refused.
-func (st *State) Permitted(user uint32, code CommandCode, stream, topic *uint32) bool {
+func (st *State) Permitted(user uint32, code protocol.Code, stream, topic *uint32) bool {
 	switch code {
-	case CmdPing, CmdLoginUser, CmdLoginWithPersonalAccessToken:
+	case protocol.CodePing, protocol.CodeLoginUser, protocol.CodeLoginWithPersonalAccessToken:
 		return true
 	}
 	u := st.User(user)
@@ -253,18 +255,18 @@ func (st *State) Permitted(user uint32, code CommandCode, stream, topic *uint32)
 	}
 	p := u.Permissions
 	switch code {
-	case CmdGetSnapshot, CmdGetClusterMetadata, CmdGetMe, CmdLogoutUser,
-		CmdGetPersonalAccessTokens, CmdCreatePersonalAccessToken, CmdDeletePersonalAccessToken:
+	case protocol.CodeGetSnapshot, protocol.CodeGetClusterMetadata, protocol.CodeGetMe, protocol.CodeLogoutUser,
+		protocol.CodeGetPersonalAccessTokens, protocol.CodeCreatePersonalAccessToken, protocol.CodeDeletePersonalAccessToken:
 		return true
-	case CmdGetStats, CmdGetClient, CmdGetClients:
+	case protocol.CodeGetStats, protocol.CodeGetClient, protocol.CodeGetClients:
 		return p.readServers()
-	case CmdGetUser, CmdGetUsers:
+	case protocol.CodeGetUser, protocol.CodeGetUsers:
 		return p.readUsers()
-	case CmdCreateUser, CmdDeleteUser, CmdUpdateUser, CmdUpdatePermissions, CmdChangePassword:
+	case protocol.CodeCreateUser, protocol.CodeDeleteUser, protocol.CodeUpdateUser, protocol.CodeUpdatePermissions, protocol.CodeChangePassword:
 		return p.manageUsers()
-	case CmdGetStreams:
+	case protocol.CodeGetStreams:
 		return p.readStreams()
-	case CmdCreateStream:
+	case protocol.CodeCreateStream:
 		return p.createStream()
 	}
 	if stream == nil {
@@ -272,13 +274,13 @@ func (st *State) Permitted(user uint32, code CommandCode, stream, topic *uint32)
 	}
 	s := *stream
 	switch code {
-	case CmdGetStream:
+	case protocol.CodeGetStream:
 		return p.getStream(s)
-	case CmdDeleteStream, CmdUpdateStream, CmdPurgeStream:
+	case protocol.CodeDeleteStream, protocol.CodeUpdateStream, protocol.CodePurgeStream:
 		return p.manageStream(s)
-	case CmdGetTopics:
+	case protocol.CodeGetTopics:
 		return p.getTopics(s)
-	case CmdCreateTopic:
+	case protocol.CodeCreateTopic:
 		return p.createTopic(s)
 	}
 	if topic == nil {
@@ -286,15 +288,15 @@ func (st *State) Permitted(user uint32, code CommandCode, stream, topic *uint32)
 	}
 	t := *topic
 	switch code {
-	case CmdGetTopic, CmdGetConsumerGroup, CmdGetConsumerGroups, CmdCreateConsumerGroup,
-		CmdDeleteConsumerGroup, CmdJoinConsumerGroup, CmdLeaveConsumerGroup:
+	case protocol.CodeGetTopic, protocol.CodeGetConsumerGroup, protocol.CodeGetConsumerGroups, protocol.CodeCreateConsumerGroup,
+		protocol.CodeDeleteConsumerGroup, protocol.CodeJoinConsumerGroup, protocol.CodeLeaveConsumerGroup:
 		return p.getTopic(s, t)
-	case CmdDeleteTopic, CmdUpdateTopic, CmdPurgeTopic, CmdCreatePartitions,
-		CmdDeletePartitions, CmdDeleteSegments:
+	case protocol.CodeDeleteTopic, protocol.CodeUpdateTopic, protocol.CodePurgeTopic, protocol.CodeCreatePartitions,
+		protocol.CodeDeletePartitions, protocol.CodeDeleteSegments:
 		return p.manageTopic(s, t)
-	case CmdPollMessages, CmdGetConsumerOffset, CmdStoreConsumerOffset, CmdDeleteConsumerOffset:
+	case protocol.CodePollMessages, protocol.CodeGetConsumerOffset, protocol.CodeStoreConsumerOffset, protocol.CodeDeleteConsumerOffset:
 		return p.poll(s, t)
-	case CmdSendMessages, CmdFlushUnsavedBuffer:
+	case protocol.CodeSendMessages, protocol.CodeFlushUnsavedBuffer:
 		return p.send(s, t)
 	}
 	return false
@@ -303,8 +305,8 @@ func (st *State) Permitted(user uint32, code CommandCode, stream, topic *uint32)
 // PermittedOnUser reports whether actor may run GetUser or ChangePassword on
 // target: always on oneself, otherwise by Permitted. Other codes defer to
 // Permitted.
-func (st *State) PermittedOnUser(actor uint32, code CommandCode, target uint32) bool {
-	if (code == CmdGetUser || code == CmdChangePassword) && actor == target && st.User(actor) != nil {
+func (st *State) PermittedOnUser(actor uint32, code protocol.Code, target uint32) bool {
+	if (code == protocol.CodeGetUser || code == protocol.CodeChangePassword) && actor == target && st.User(actor) != nil {
 		return true
 	}
 	return st.Permitted(actor, code, nil, nil)

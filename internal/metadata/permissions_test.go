@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"riffle/internal/metadata"
+	"riffle/internal/protocol"
 )
 
 // Permission classes: every command code falls in exactly one.
@@ -30,36 +31,36 @@ const (
 	classSend
 )
 
-var commandClass = map[metadata.CommandCode]permClass{
-	metadata.CmdPing: classUngated, metadata.CmdLoginUser: classUngated, metadata.CmdLoginWithPersonalAccessToken: classUngated,
-	metadata.CmdGetSnapshot: classUngated, metadata.CmdGetClusterMetadata: classUngated, metadata.CmdGetMe: classUngated,
-	metadata.CmdLogoutUser: classUngated, metadata.CmdGetPersonalAccessTokens: classUngated,
-	metadata.CmdCreatePersonalAccessToken: classUngated, metadata.CmdDeletePersonalAccessToken: classUngated,
-	metadata.CmdGetStats: classServerRead, metadata.CmdGetClient: classServerRead, metadata.CmdGetClients: classServerRead,
-	metadata.CmdGetUser: classUserRead, metadata.CmdGetUsers: classUserRead,
-	metadata.CmdCreateUser: classUserManage, metadata.CmdDeleteUser: classUserManage, metadata.CmdUpdateUser: classUserManage,
-	metadata.CmdUpdatePermissions: classUserManage, metadata.CmdChangePassword: classUserManage,
-	metadata.CmdGetStreams: classGetStreams, metadata.CmdCreateStream: classCreateStream,
-	metadata.CmdGetStream: classGetStream, metadata.CmdDeleteStream: classManageStream,
-	metadata.CmdUpdateStream: classManageStream, metadata.CmdPurgeStream: classManageStream,
-	metadata.CmdGetTopics: classGetTopics, metadata.CmdCreateTopic: classCreateTopic,
-	metadata.CmdGetTopic: classTopicRead, metadata.CmdGetConsumerGroup: classTopicRead,
-	metadata.CmdGetConsumerGroups: classTopicRead, metadata.CmdCreateConsumerGroup: classTopicRead,
-	metadata.CmdDeleteConsumerGroup: classTopicRead, metadata.CmdJoinConsumerGroup: classTopicRead,
-	metadata.CmdLeaveConsumerGroup: classTopicRead,
-	metadata.CmdDeleteTopic:        classTopicManage, metadata.CmdUpdateTopic: classTopicManage,
-	metadata.CmdPurgeTopic: classTopicManage, metadata.CmdCreatePartitions: classTopicManage,
-	metadata.CmdDeletePartitions: classTopicManage, metadata.CmdDeleteSegments: classTopicManage,
-	metadata.CmdPollMessages: classPoll, metadata.CmdGetConsumerOffset: classPoll,
-	metadata.CmdStoreConsumerOffset: classPoll, metadata.CmdDeleteConsumerOffset: classPoll,
-	metadata.CmdSendMessages: classSend, metadata.CmdFlushUnsavedBuffer: classSend,
+var commandClass = map[protocol.Code]permClass{
+	protocol.CodePing: classUngated, protocol.CodeLoginUser: classUngated, protocol.CodeLoginWithPersonalAccessToken: classUngated,
+	protocol.CodeGetSnapshot: classUngated, protocol.CodeGetClusterMetadata: classUngated, protocol.CodeGetMe: classUngated,
+	protocol.CodeLogoutUser: classUngated, protocol.CodeGetPersonalAccessTokens: classUngated,
+	protocol.CodeCreatePersonalAccessToken: classUngated, protocol.CodeDeletePersonalAccessToken: classUngated,
+	protocol.CodeGetStats: classServerRead, protocol.CodeGetClient: classServerRead, protocol.CodeGetClients: classServerRead,
+	protocol.CodeGetUser: classUserRead, protocol.CodeGetUsers: classUserRead,
+	protocol.CodeCreateUser: classUserManage, protocol.CodeDeleteUser: classUserManage, protocol.CodeUpdateUser: classUserManage,
+	protocol.CodeUpdatePermissions: classUserManage, protocol.CodeChangePassword: classUserManage,
+	protocol.CodeGetStreams: classGetStreams, protocol.CodeCreateStream: classCreateStream,
+	protocol.CodeGetStream: classGetStream, protocol.CodeDeleteStream: classManageStream,
+	protocol.CodeUpdateStream: classManageStream, protocol.CodePurgeStream: classManageStream,
+	protocol.CodeGetTopics: classGetTopics, protocol.CodeCreateTopic: classCreateTopic,
+	protocol.CodeGetTopic: classTopicRead, protocol.CodeGetConsumerGroup: classTopicRead,
+	protocol.CodeGetConsumerGroups: classTopicRead, protocol.CodeCreateConsumerGroup: classTopicRead,
+	protocol.CodeDeleteConsumerGroup: classTopicRead, protocol.CodeJoinConsumerGroup: classTopicRead,
+	protocol.CodeLeaveConsumerGroup: classTopicRead,
+	protocol.CodeDeleteTopic:        classTopicManage, protocol.CodeUpdateTopic: classTopicManage,
+	protocol.CodePurgeTopic: classTopicManage, protocol.CodeCreatePartitions: classTopicManage,
+	protocol.CodeDeletePartitions: classTopicManage, protocol.CodeDeleteSegments: classTopicManage,
+	protocol.CodePollMessages: classPoll, protocol.CodeGetConsumerOffset: classPoll,
+	protocol.CodeStoreConsumerOffset: classPoll, protocol.CodeDeleteConsumerOffset: classPoll,
+	protocol.CodeSendMessages: classSend, protocol.CodeFlushUnsavedBuffer: classSend,
 }
 
 func TestEveryCommandCodeHasAPermissionClass(t *testing.T) {
-	if len(metadata.AllCommandCodes) != 47 {
-		t.Fatalf("%d command codes, Iggy 0.8.0 has 47", len(metadata.AllCommandCodes))
+	if len(protocol.Codes()) != 47 {
+		t.Fatalf("%d command codes, Iggy 0.8.0 has 47", len(protocol.Codes()))
 	}
-	for _, c := range metadata.AllCommandCodes {
+	for _, c := range protocol.Codes() {
 		if _, ok := commandClass[c]; !ok {
 			t.Errorf("command %d is not classified", c)
 		}
@@ -166,7 +167,7 @@ func TestPermittedMatrix(t *testing.T) {
 			r := mustCommit(t, st, 0, metadata.CreateUser{Username: "grantee", Password: "grantee", Status: 1, Permissions: g.perms}, testEnv())
 			for _, pl := range places {
 				allowed := append([]permClass{classUngated}, pl.pick(g)...)
-				for _, code := range metadata.AllCommandCodes {
+				for _, code := range protocol.Codes() {
 					want := slices.Contains(allowed, commandClass[code])
 					if got := st.Permitted(r.UserID, code, &pl.stream, &pl.topic); got != want {
 						t.Errorf("%s: command %d (class %d) permitted = %v, want %v", pl.name, code, commandClass[code], got, want)
@@ -181,26 +182,26 @@ func TestPermittedMatrix(t *testing.T) {
 // on existing resources: Prepare refuses with 41 exactly when Permitted says
 // no.
 func TestPrepareAgreesWithPermitted(t *testing.T) {
-	cmds := map[metadata.CommandCode]metadata.Command{
-		metadata.CmdCreateStream:              metadata.CreateStream{Name: "new"},
-		metadata.CmdUpdateStream:              metadata.UpdateStream{Stream: s1, Name: "new"},
-		metadata.CmdDeleteStream:              metadata.DeleteStream{Stream: s1},
-		metadata.CmdPurgeStream:               metadata.PurgeStream{Stream: s1},
-		metadata.CmdCreateTopic:               metadata.CreateTopic{Stream: s1, Compression: 1, Name: "new"},
-		metadata.CmdUpdateTopic:               metadata.UpdateTopic{Stream: s1, Topic: t1, Compression: 1, Name: "new"},
-		metadata.CmdDeleteTopic:               metadata.DeleteTopic{Stream: s1, Topic: t1},
-		metadata.CmdPurgeTopic:                metadata.PurgeTopic{Stream: s1, Topic: t1},
-		metadata.CmdCreatePartitions:          metadata.CreatePartitions{Stream: s1, Topic: t1, Count: 1},
-		metadata.CmdDeletePartitions:          metadata.DeletePartitions{Stream: s1, Topic: t1, Count: 1},
-		metadata.CmdCreateConsumerGroup:       metadata.CreateConsumerGroup{Stream: s1, Topic: t1, Name: "new"},
-		metadata.CmdDeleteConsumerGroup:       metadata.DeleteConsumerGroup{Stream: s1, Topic: t1, Group: g1},
-		metadata.CmdJoinConsumerGroup:         metadata.JoinConsumerGroup{Stream: s1, Topic: t1, Group: g1, ClientID: 1},
-		metadata.CmdCreateUser:                metadata.CreateUser{Username: "newbie", Password: "newbie", Status: 1},
-		metadata.CmdUpdateUser:                metadata.UpdateUser{User: alice, Status: ptr(uint8(1))},
-		metadata.CmdDeleteUser:                metadata.DeleteUser{User: alice},
-		metadata.CmdUpdatePermissions:         metadata.UpdatePermissions{User: alice},
-		metadata.CmdChangePassword:            metadata.ChangePassword{User: alice, CurrentPassword: "alice-pw", NewPassword: "changed"},
-		metadata.CmdCreatePersonalAccessToken: metadata.CreatePersonalAccessToken{Name: "token"},
+	cmds := map[protocol.Code]metadata.Command{
+		protocol.CodeCreateStream:              metadata.CreateStream{Name: "new"},
+		protocol.CodeUpdateStream:              metadata.UpdateStream{Stream: s1, Name: "new"},
+		protocol.CodeDeleteStream:              metadata.DeleteStream{Stream: s1},
+		protocol.CodePurgeStream:               metadata.PurgeStream{Stream: s1},
+		protocol.CodeCreateTopic:               metadata.CreateTopic{Stream: s1, Compression: 1, Name: "new"},
+		protocol.CodeUpdateTopic:               metadata.UpdateTopic{Stream: s1, Topic: t1, Compression: 1, Name: "new"},
+		protocol.CodeDeleteTopic:               metadata.DeleteTopic{Stream: s1, Topic: t1},
+		protocol.CodePurgeTopic:                metadata.PurgeTopic{Stream: s1, Topic: t1},
+		protocol.CodeCreatePartitions:          metadata.CreatePartitions{Stream: s1, Topic: t1, Count: 1},
+		protocol.CodeDeletePartitions:          metadata.DeletePartitions{Stream: s1, Topic: t1, Count: 1},
+		protocol.CodeCreateConsumerGroup:       metadata.CreateConsumerGroup{Stream: s1, Topic: t1, Name: "new"},
+		protocol.CodeDeleteConsumerGroup:       metadata.DeleteConsumerGroup{Stream: s1, Topic: t1, Group: g1},
+		protocol.CodeJoinConsumerGroup:         metadata.JoinConsumerGroup{Stream: s1, Topic: t1, Group: g1, ClientID: 1},
+		protocol.CodeCreateUser:                metadata.CreateUser{Username: "newbie", Password: "newbie", Status: 1},
+		protocol.CodeUpdateUser:                metadata.UpdateUser{User: alice, Status: ptr(uint8(1))},
+		protocol.CodeDeleteUser:                metadata.DeleteUser{User: alice},
+		protocol.CodeUpdatePermissions:         metadata.UpdatePermissions{User: alice},
+		protocol.CodeChangePassword:            metadata.ChangePassword{User: alice, CurrentPassword: "alice-pw", NewPassword: "changed"},
+		protocol.CodeCreatePersonalAccessToken: metadata.CreatePersonalAccessToken{Name: "token"},
 	}
 	for _, g := range grantCases {
 		t.Run(g.name, func(t *testing.T) {
@@ -225,16 +226,16 @@ func TestPermittedOnUserAllowsSelf(t *testing.T) {
 	st := fixture(t)
 	tests := []struct {
 		actor, target uint32
-		code          metadata.CommandCode
+		code          protocol.Code
 		want          bool
 	}{
-		{aliceID, aliceID, metadata.CmdGetUser, true},
-		{aliceID, aliceID, metadata.CmdChangePassword, true},
-		{aliceID, 0, metadata.CmdGetUser, false},
-		{aliceID, 0, metadata.CmdChangePassword, false},
-		{aliceID, aliceID, metadata.CmdDeleteUser, false},
-		{0, aliceID, metadata.CmdGetUser, true},
-		{42, 42, metadata.CmdGetUser, false}, // no such user
+		{aliceID, aliceID, protocol.CodeGetUser, true},
+		{aliceID, aliceID, protocol.CodeChangePassword, true},
+		{aliceID, 0, protocol.CodeGetUser, false},
+		{aliceID, 0, protocol.CodeChangePassword, false},
+		{aliceID, aliceID, protocol.CodeDeleteUser, false},
+		{0, aliceID, protocol.CodeGetUser, true},
+		{42, 42, protocol.CodeGetUser, false}, // no such user
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d on %d code %d", tt.actor, tt.target, tt.code), func(t *testing.T) {
@@ -248,19 +249,19 @@ func TestPermittedOnUserAllowsSelf(t *testing.T) {
 func TestPermittedRefusesUnknownUsersAndMissingIDs(t *testing.T) {
 	st := fixture(t)
 	s := uint32(0)
-	if st.Permitted(42, metadata.CmdGetMe, nil, nil) {
+	if st.Permitted(42, protocol.CodeGetMe, nil, nil) {
 		t.Error("unknown user may GetMe")
 	}
-	if !st.Permitted(42, metadata.CmdPing, nil, nil) {
+	if !st.Permitted(42, protocol.CodePing, nil, nil) {
 		t.Error("Ping needs no user")
 	}
-	if st.Permitted(0, metadata.CmdGetStream, nil, nil) {
+	if st.Permitted(0, protocol.CodeGetStream, nil, nil) {
 		t.Error("GetStream without a stream id permitted")
 	}
-	if st.Permitted(0, metadata.CmdPollMessages, &s, nil) {
+	if st.Permitted(0, protocol.CodePollMessages, &s, nil) {
 		t.Error("PollMessages without a topic id permitted")
 	}
-	if st.Permitted(0, metadata.CommandCode(13), &s, &s) {
+	if st.Permitted(0, protocol.Code(13), &s, &s) {
 		t.Error("unknown command 13 permitted")
 	}
 }
@@ -284,7 +285,7 @@ func TestDeletedStreamGrantsDoNotPassToReusedID(t *testing.T) {
 		Topics: []metadata.TopicPermissions{{TopicID: 0, ReadTopic: true}}}}}
 	mustCommit(t, st, 0, metadata.UpdatePermissions{User: alice, Permissions: perms}, env)
 	s0, s1id, t0 := uint32(0), uint32(1), uint32(0)
-	if !st.Permitted(aliceID, metadata.CmdDeleteStream, &s0, nil) {
+	if !st.Permitted(aliceID, protocol.CodeDeleteStream, &s0, nil) {
 		t.Fatal("grant on stream 0 not effective")
 	}
 	mustCommit(t, st, 0, metadata.DeleteStream{Stream: metadata.NumericID(0)}, env)
@@ -292,11 +293,11 @@ func TestDeletedStreamGrantsDoNotPassToReusedID(t *testing.T) {
 	if r.StreamID != 0 {
 		t.Fatalf("new stream id %d, want reused id 0", r.StreamID)
 	}
-	if st.Permitted(aliceID, metadata.CmdDeleteStream, &s0, nil) {
+	if st.Permitted(aliceID, protocol.CodeDeleteStream, &s0, nil) {
 		t.Fatal("grant on the deleted stream passed to the stream that reused its id")
 	}
 	mustCommit(t, st, 0, metadata.CreateTopic{Stream: metadata.NumericID(1), Compression: 1, Name: "x"}, env)
-	if !st.Permitted(aliceID, metadata.CmdGetTopic, &s1id, &t0) {
+	if !st.Permitted(aliceID, protocol.CodeGetTopic, &s1id, &t0) {
 		t.Fatal("grant on stream 1 topic 0 lost")
 	}
 	mustCommit(t, st, 0, metadata.DeleteTopic{Stream: metadata.NumericID(1), Topic: metadata.NumericID(0)}, env)

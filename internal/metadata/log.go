@@ -410,6 +410,13 @@ func (l *Log) Commit(st *State, e Entry) error {
 	if e.Empty() {
 		return nil
 	}
+	if invariants {
+		// An entry that does not apply must never reach the log: replay
+		// would then refuse to boot.
+		if err := st.Clone().Apply(e); err != nil {
+			panic("BUG: metadata: prepared entry does not apply: " + err.Error())
+		}
+	}
 	if e.Persistent() {
 		if err := l.Append(e); err != nil {
 			return err

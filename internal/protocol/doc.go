@@ -54,8 +54,11 @@
 // Failures map to statuses as the 0.8.0 server does (protocol doc §1.5):
 // truncation, unknown kind bytes and invalid UTF-8 are StatusInvalidCommand
 // (3); empty names, numeric identifiers whose length is not 4 and
-// permission-length mismatches are StatusInvalidFormat (4). SendMessages uses
-// the server's separate parser and its own codes (§4.4, 101_send_messages.go).
+// permission-length mismatches are StatusInvalidFormat (4). (The doc's
+// "payload too large → InvalidSizeBytes (80)" comes from an encoder error the
+// 0.8.0 decoders never raise, so no decoder here returns 80.) SendMessages
+// uses the server's separate parser and its own codes (§4.4,
+// 101_send_messages.go).
 //
 // # Files
 //

@@ -18,8 +18,10 @@ var ErrEmpty = errors.New("empty response payload")
 // DecodeError reports a payload that could not be decoded: the status a
 // server answers with, the byte offset in the payload where decoding stopped
 // and why. It unwraps to its Status, so StatusFromError and errors.Is work
-// on it. Every Decode and Parse function of this package returns either nil,
-// ErrEmpty or an error wrapping a *DecodeError.
+// on it. Every Decode and Parse function of this package returns nil,
+// ErrEmpty or an error wrapping a *DecodeError; the one exception is
+// DecodeRequest, which returns the bare StatusInvalidCommand for an unknown
+// code.
 type DecodeError struct {
 	Status Status
 	Offset int

@@ -118,19 +118,19 @@ func checkResponseCodec(t *testing.T, resp responseCodec, fresh responseCodec, w
 	for n := 1; n < len(want); n++ {
 		if err := fresh.Decode(want[:n:n]); err == nil {
 			// A list type may legitimately end at a record boundary.
-			if _, isList := listLike(resp); !isList {
+			if !isList(resp) {
 				t.Fatalf("%T: prefix of %d/%d bytes decoded without error", fresh, n, len(want))
 			}
 		}
 	}
 }
 
-// listLike reports whether v is a concatenation type, whose prefixes at
+// isList reports whether v is a concatenation type, whose prefixes at
 // record boundaries are valid.
-func listLike(v any) (any, bool) {
+func isList(v any) bool {
 	switch v.(type) {
 	case *StreamList, *TopicList, *GroupList, *UserList, *ClientList, *PersonalAccessTokenList:
-		return v, true
+		return true
 	}
-	return v, false
+	return false
 }

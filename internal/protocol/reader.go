@@ -163,7 +163,8 @@ func (r *Reader) LongString() string {
 		return ""
 	}
 	if uint64(n) > uint64(r.Remaining()) {
-		r.take(r.Remaining() + 1) // records the short read
+		r.Fail(StatusInvalidCommand, "short payload: string of "+strconv.FormatUint(uint64(n), 10)+
+			" bytes, have "+strconv.Itoa(r.Remaining()))
 		return ""
 	}
 	return r.String(int(n))

@@ -5,11 +5,12 @@ package protocol
 // Request is the payload codec of one command; every command of Iggy 0.8.0
 // has one (the pointer to its struct implements Request).
 //
-// Decode fills the receiver from a payload (server side). Bytes after a
-// complete payload are accepted. Fields documented as aliasing keep
-// pointing into payload. AppendTo appends the payload encoding (client
-// side), which for a canonical payload equals the decoded bytes; Size is its
-// length.
+// Decode fills the receiver from a payload (server side); on error the
+// receiver is unchanged. Bytes after a complete payload are accepted. Fields
+// documented as aliasing keep pointing into payload; everything else is
+// copied. AppendTo appends the payload encoding (client side), which for a
+// canonical payload equals the decoded bytes; Size is its length. Request
+// values are not safe for concurrent mutation.
 type Request interface {
 	Code() Code
 	Size() int

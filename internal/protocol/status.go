@@ -15,7 +15,8 @@ import (
 // HTTP API and clients.
 //
 // Status implements error so decoders and handlers can return it directly;
-// use StatusFromError to get the code back from a wrapped error.
+// use StatusFromError to get the code back from a wrapped error. Never return
+// StatusOK as an error: a nil error is OK.
 type Status uint32
 
 // Error returns the wire name and the number, e.g.

@@ -52,5 +52,36 @@ fuzz: ## run every fuzz target for FUZZTIME each
 bench: ## go benchmarks, COUNT runs each (feed to benchstat)
 	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -count=$(COUNT) ./...
 
+# install: binaries to $(DESTDIR)$(PREFIX)/bin (the units' Exec*= lines are rewritten to
+# match PREFIX), units to $(DESTDIR)/etc/systemd/system, the default config to
+# $(DESTDIR)/etc/riffle/riffled.toml unless one is there already. With an empty DESTDIR it
+# also creates the system user and group riffle and reloads systemd. A running riffled
+# re-executes $(PREFIX)/bin/riffled for every shard restart and reload, so binaries are
+# replaced by rename, never rewritten in place: a restart sees the old file or the new one.
+install: build ## install binaries, units, default config and user riffle (PREFIX, DESTDIR)
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/riffle
+	set -e; for b in riffled riffle; do \
+	  install -m 0755 $(BIN)/$$b $(DESTDIR)$(PREFIX)/bin/.$$b.new; \
+	  mv -f $(DESTDIR)$(PREFIX)/bin/.$$b.new $(DESTDIR)$(PREFIX)/bin/$$b; \
+	done
+	set -e; for u in riffled.service riffled.socket; do \
+	  sed 's|=/usr/local/bin/|=$(PREFIX)/bin/|' systemd/$$u > $(DESTDIR)/etc/systemd/system/.$$u.new; \
+	  chmod 0644 $(DESTDIR)/etc/systemd/system/.$$u.new; \
+	  mv -f $(DESTDIR)/etc/systemd/system/.$$u.new $(DESTDIR)/etc/systemd/system/$$u; \
+	done
+	@if [ -e $(DESTDIR)/etc/riffle/riffled.toml ]; then \
+	  echo "keeping $(DESTDIR)/etc/riffle/riffled.toml (the shipped default is riffled.toml)"; \
+	else \
+	  echo "install -m 0644 riffled.toml $(DESTDIR)/etc/riffle/riffled.toml"; \
+	  install -m 0644 riffled.toml $(DESTDIR)/etc/riffle/riffled.toml; \
+	fi
+ifeq ($(DESTDIR),)
+	getent group riffle >/dev/null || groupadd --system riffle
+	getent passwd riffle >/dev/null || useradd --system --gid riffle --home-dir /var/lib/riffle \
+	  --no-create-home --shell /usr/sbin/nologin --comment "riffle server" riffle
+	if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "installed; start with: systemctl enable --now riffled.service (and riffled.socket for socket activation)"
+endif
+
 clean: ## remove build output
 	rm -rf $(BIN)

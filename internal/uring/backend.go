@@ -3,6 +3,7 @@
 package uring
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -144,7 +145,7 @@ type Backend struct {
 
 	reapDone chan struct{}
 	// handoff is bumped by the submitter before each io_uring_enter and
-	// loaded by the completion goroutine on each wake. The kernel already
+	// loaded by the completion goroutine before each scan of the CQ. The kernel already
 	// orders a submission before its CQE; this makes that order visible to
 	// the Go memory model (and the race detector), so the completion
 	// goroutine happens-after everything the submitter did before entering.
@@ -253,11 +254,11 @@ func (b *Backend) Stats() Stats {
 // WriteAt writes all of p at off in f. p must stay unmodified, and f open,
 // until the Op completes; the Backend keeps both reachable until then. A short
 // write is continued with the rest of p, so the Op reports either len(p) and
-// nil, or the bytes written before the first error and that error (a
-// syscall.Errno wrapped with the file name, or io.ErrShortWrite if the kernel
-// made no progress; a negative off fails with syscall.EINVAL). If f is not a vfs.FdFile the Op fails with ErrNoFd; after
-// Close it fails with vfs.ErrClosed. WriteAt may block while Entries
-// operations are in flight.
+// nil, or the bytes written before the first error and that error: a
+// syscall.Errno wrapped with the file name and offset, io.ErrShortWrite if the
+// kernel made no progress, syscall.EINVAL for a negative off, ErrNoFd if f is
+// not a vfs.FdFile, vfs.ErrClosed after Close. WriteAt does not wait for the
+// write, but it may wait for a slot while Entries operations are in flight.
 func (b *Backend) WriteAt(f vfs.File, p []byte, off int64) *vfs.Op {
 	return b.start(f, p, off, false)
 }
@@ -282,6 +283,9 @@ func (b *Backend) WriteAtSync(f vfs.File, p []byte, off int64) *vfs.Op {
 // submitter.
 func (b *Backend) start(f vfs.File, p []byte, off int64, sync bool) *vfs.Op {
 	if len(p) == 0 && !sync {
+		if b.state.Load()&closedBit != 0 {
+			return vfs.DoneOp(0, vfs.ErrClosed)
+		}
 		return vfs.DoneOp(0, nil)
 	}
 	ff, ok := f.(vfs.FdFile)
@@ -341,19 +345,23 @@ func (b *Backend) close() error {
 		b.drainOnce.Do(func() { close(b.drained) })
 	}
 	<-b.drained
-	// No CQE can arrive any more; stop the reaper before the rings are
-	// unmapped under it.
-	if err := b.efd.Close(); err != nil {
-		return fmt.Errorf("close io_uring backend: close eventfd: %w", err)
-	}
+	// No CQE can arrive any more. Stop the completion goroutine before the
+	// rings are unmapped under it: closing the eventfd ends its read.
+	efdErr := b.efd.Close()
 	<-b.reapDone
+	var ringErr error
 	if b.mode == SubmitOwner {
 		close(b.subs)
-		return <-b.ownerDone
+		ringErr = <-b.ownerDone
+	} else {
+		b.smu.Lock()
+		ringErr = b.teardownRing()
+		b.smu.Unlock()
 	}
-	b.smu.Lock()
-	defer b.smu.Unlock()
-	return b.teardownRing()
+	if efdErr != nil {
+		return errors.Join(fmt.Errorf("close io_uring backend: close eventfd: %w", efdErr), ringErr)
+	}
+	return ringErr
 }
 
 // teardownRing unregisters the eventfd and exits the ring. It runs on the

@@ -285,9 +285,10 @@ func TestCloseWaitsForOpsInFlight(t *testing.T) {
 				}
 			}
 			for name, op := range map[string]*vfs.Op{
-				"WriteAt":     b.WriteAt(f, p, 0),
-				"Sync":        b.Sync(f),
-				"WriteAtSync": b.WriteAtSync(f, p, 0),
+				"WriteAt":       b.WriteAt(f, p, 0),
+				"empty WriteAt": b.WriteAt(f, nil, 0),
+				"Sync":          b.Sync(f),
+				"WriteAtSync":   b.WriteAtSync(f, p, 0),
 			} {
 				if err := op.Err(); !errors.Is(err, vfs.ErrClosed) {
 					t.Errorf("%s after Close: %v; want vfs.ErrClosed", name, err)

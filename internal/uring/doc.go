@@ -43,8 +43,9 @@
 // by this package's benchmarks.
 //
 // The completion goroutine is the only reader of the CQ ring (shared memory,
-// no syscall) in both modes. Lock order: smu is the only lock; it is never
-// held while waiting for anything but the kernel's io_uring_enter.
+// no syscall) in both modes. Lock order: smu is the only lock; it is held
+// only while filling SQEs and in io_uring_enter (including the short backoff
+// after EAGAIN or EBUSY), never while waiting for a slot or a completion.
 //
 // # Operations
 //

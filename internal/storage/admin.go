@@ -138,6 +138,14 @@ func (p *Partition) Purge() error {
 			f(SegmentInfo{Key: p.key, Start: s.start, Size: s.size, Reason: "purge"})
 		}
 	}
+	// A checkpoint must never describe the old segment 0 to the new one.
+	op := p.e.offsets.recordCheckpoint(p.key, checkpoint{})
+	p.e.commit.kick()
+	if err := op.Err(); err != nil {
+		err = fmt.Errorf("purge partition %s: %w", p.key, err)
+		p.fail(err, 0)
+		return err
+	}
 	p.mu.Lock()
 	err := p.createFirstSegment(0)
 	p.mu.Unlock()

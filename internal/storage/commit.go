@@ -54,19 +54,21 @@ type committer struct {
 
 // part is one partition's share of a round.
 type part struct {
-	p      *Partition
-	seg    *segment
-	first  uint64 // first offset written
-	last   uint64 // last offset written
-	frames [][]byte
-	logOff int64
-	idx    []byte // the whole index buffer taken from the partition
-	idxLo  int
-	idxHi  int
-	idxAt  int64
-	ops    []*vfs.Op
-	bufs   []*[]byte
-	err    error
+	p       *Partition
+	seg     *segment
+	first   uint64 // first offset written
+	last    uint64 // last offset written
+	end     int64  // log size once written
+	lastSum uint64 // checksum of the last message
+	frames  [][]byte
+	logOff  int64
+	idx     []byte // the whole index buffer taken from the partition
+	idxLo   int
+	idxHi   int
+	idxAt   int64
+	ops     []*vfs.Op
+	bufs    []*[]byte
+	err     error
 }
 
 type round struct {
@@ -203,6 +205,9 @@ func (c *committer) writeRound() bool {
 	}
 
 	if c.e.opts.Durability == DurabilityWrite || c.e.opts.testAckBeforeSync {
+		if c.e.opts.Durability == DurabilityWrite {
+			c.checkpoints(r, false)
+		}
 		c.finish(r)
 	} else {
 		c.syncq <- r
@@ -250,7 +255,8 @@ func (c *committer) take(r *round, p *Partition) (more bool) {
 		r.parts = append(r.parts, part{})
 	}
 	pt := &r.parts[len(r.parts)-1]
-	*pt = part{p: p, seg: seg, first: group[0].first, last: group[k-1].last, frames: pt.frames[:0], ops: pt.ops[:0], bufs: pt.bufs[:0],
+	*pt = part{p: p, seg: seg, first: group[0].first, last: group[k-1].last,
+		end: group[k-1].logOff + int64(len(group[k-1].frames)), lastSum: group[k-1].lastSum, frames: pt.frames[:0], ops: pt.ops[:0], bufs: pt.bufs[:0],
 		logOff: group[0].logOff, idx: p.idx, idxLo: group[0].idxOff,
 		idxHi: group[k-1].idxOff + group[k-1].idxLen,
 		idxAt: int64(group[0].first-seg.start) * indexEntrySize}
@@ -418,7 +424,29 @@ func (c *committer) syncLoop() {
 			if offErr != nil && r.off.err == nil {
 				r.off.err = offErr
 			}
+			c.checkpoints(r, true)
 			c.finish(r)
+		}
+	}
+}
+
+// checkpoints records the recovery checkpoints r's parts call for; see
+// maybeCheckpoint.
+func (c *committer) checkpoints(r *round, logSynced bool) {
+	kicked := false
+	for i := range r.parts {
+		pt := &r.parts[i]
+		if pt.err != nil || pt.p.Err() != nil {
+			continue
+		}
+		before := pt.p.ckptEnd
+		if err := c.maybeCheckpoint(pt, logSynced); err != nil {
+			pt.p.fail(err, 0)
+			continue
+		}
+		if pt.p.ckptEnd != before && !kicked {
+			c.kick() // the record rides the next round
+			kicked = true
 		}
 	}
 }

@@ -106,6 +106,8 @@ func crashWorkload(t *testing.T, rng *rand.Rand, cfg crashConfig) []crashSnapsho
 	defer io.Close()
 	segSizes := []int64{700, 2048, 8192}
 	opts := crashOptions(mem, io, cfg, segSizes[rng.IntN(len(segSizes))])
+	ckpts := []int64{300, 1500, 1 << 30}
+	defer storage.SetCheckpointBytes(ckpts[rng.IntN(len(ckpts))])()
 	eng, err := storage.Open(opts)
 	if err != nil {
 		t.Fatalf("open: %v", err)

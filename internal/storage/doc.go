@@ -19,7 +19,7 @@
 //	    00000000000000000000.index                 served (64-byte header, payload, user headers);
 //	    00000000000000004096.log  …                16-byte index entries: relative offset u32,
 //	                                               end position u32, timestamp u64
-//	<Dir>/shards/<shard>/offsets.log               consumer offsets, see StoreOffset
+//	<Dir>/shards/<shard>/offsets.log               consumer offsets and recovery checkpoints
 //	<Dir>/shards/<shard>/clean                     clean-shutdown marker, see Close
 //
 // A segment is named by its first offset. The last one is active; it is
@@ -40,16 +40,24 @@
 // issued after its write returned (DurabilityFsync). Readers see exactly the
 // completed batches. A write or fsync error fails the partition: that batch
 // and every later one get the error, nothing after it is acknowledged, and
-// there is no retry; reopening (a new Engine, or DropPartition is not
-// needed: Close and Open) recovers from disk.
+// there is no retry; closing the engine and opening it again recovers from
+// disk.
 //
 // # Recovery
 //
-// See recover.go: sealed segments are checked cheaply and must be perfect;
-// the active segment is trusted when this shard's clean marker vouches for
-// it, otherwise scanned, its torn tail truncated on disk and its index
-// rebuilt. Damage a crash cannot explain fences that partition only
-// (*CorruptionError, ErrPartitionFenced, Engine.Fenced).
+// See recover.go and checkpoint.go: sealed segments are checked cheaply and
+// must be perfect; the active segment is trusted when this shard's clean
+// marker vouches for it, otherwise scanned from its newest recovery
+// checkpoint (written every 64 MiB of durable log), its torn tail truncated
+// on disk and its index rebuilt. Damage a crash cannot explain fences that
+// partition only (*CorruptionError, ErrPartitionFenced, Engine.Fenced); so
+// does a checksum failure met by a read.
+//
+// Durable changes of directory entries are fsynced in their directory:
+// creating a partition (each new ancestor), rolling a segment, deleting one
+// (each deletion on its own, oldest first), dropping a partition, topic or
+// stream (renamed to a tombstone first), rewriting the offsets log and the
+// markers (temporary file, fsync, rename, directory fsync).
 //
 // # Concurrency and lock order
 //

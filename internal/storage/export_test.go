@@ -41,3 +41,11 @@ func Abandon(e *Engine) {
 		e.io.Close()
 	}
 }
+
+// SetCheckpointBytes changes how much log a partition appends between
+// recovery checkpoints and returns a function restoring it.
+func SetCheckpointBytes(n int64) (restore func()) {
+	old := checkpointBytes
+	checkpointBytes = n
+	return func() { checkpointBytes = old }
+}

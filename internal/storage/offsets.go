@@ -35,14 +35,18 @@ const (
 // followed by fixed-size records:
 //
 //	off size field
-//	  0    8 checksum   XXH3-64 of bytes [8, 56)
-//	  8    1 type       1 store, 2 delete (tombstone), 3 drop partition
+//	  0    8 checksum   XXH3-64 of bytes [8, 80)
+//	  8    1 type       1 store, 2 delete (tombstone), 3 drop partition,
+//	                    4 recovery checkpoint (see checkpoint.go)
 //	  9    1 consumer kind
 //	 10    2 zero
-//	 12    4 consumer id
+//	 12    4 consumer id; checkpoint: messages in the segment
 //	 16    8 stamp      µs, strictly increasing across the records of one engine
 //	 24   24 stream, topic, partition
-//	 48    8 offset
+//	 48    8 offset; checkpoint: segment start offset
+//	 56    8 checkpoint: durable log size
+//	 64    8 checkpoint: checksum of the message that ends there
+//	 72    8 zero
 //
 // Records ride the committer's rounds: written with the partitions' batches,
 // fdatasynced with them (fsync mode), completed with them. The log is
@@ -52,16 +56,18 @@ const (
 // Partitions may move between shards when the shard count changes. The rule:
 // for each (partition, consumer) the record with the highest stamp found in
 // any shard's offsets log wins, and a drop record removes every older record
-// of its partition. Open reads the other shards' logs once; OpenPartition
-// adopts the winners into this shard's log. Stamps are taken from the clock
-// but never go backwards (each engine starts above the highest stamp it read).
+// of its partition; the same holds for recovery checkpoints. Open reads the
+// other shards' logs once; OpenPartition adopts the winners into this
+// shard's log. Stamps are taken from the clock but never go backwards (each
+// engine starts above the highest stamp it read).
 const (
 	offsetsHeaderSize = 16
-	offsetsRecordSize = 56
+	offsetsRecordSize = 80
 
-	recStore  = 1
-	recDelete = 2
-	recDrop   = 3
+	recStore      = 1
+	recDelete     = 2
+	recDrop       = 3
+	recCheckpoint = 4
 )
 
 var offsetsMagic = []byte("RFOFFSET")
@@ -78,7 +84,8 @@ type offsetVal struct {
 // partOffsets is what the offsets logs say about one partition.
 type partOffsets struct {
 	consumers map[Consumer]offsetVal
-	dropped   uint64 // stamp of the newest drop record, 0 if none
+	dropped   uint64     // stamp of the newest drop record, 0 if none
+	ckpt      checkpoint // newest recovery checkpoint (stamp 0: none)
 }
 
 type offsetRecord struct {
@@ -87,6 +94,8 @@ type offsetRecord struct {
 	stamp uint64
 	k     Key
 	off   uint64
+	size  uint64 // checkpoint only
+	sum   uint64 // checkpoint only
 }
 
 func appendOffsetRecord(b []byte, r offsetRecord) []byte {
@@ -101,6 +110,8 @@ func appendOffsetRecord(b []byte, r offsetRecord) []byte {
 	binary.LittleEndian.PutUint64(rec[32:], r.k.Topic)
 	binary.LittleEndian.PutUint64(rec[40:], r.k.Partition)
 	binary.LittleEndian.PutUint64(rec[48:], r.off)
+	binary.LittleEndian.PutUint64(rec[56:], r.size)
+	binary.LittleEndian.PutUint64(rec[64:], r.sum)
 	binary.LittleEndian.PutUint64(rec[0:], xxh3.Hash(rec[8:offsetsRecordSize]))
 	return b
 }
@@ -112,8 +123,10 @@ func decodeOffsetRecord(rec []byte) (offsetRecord, bool) {
 	r := offsetRecord{typ: rec[8], c: Consumer{Kind: rec[9], ID: binary.LittleEndian.Uint32(rec[12:])},
 		stamp: binary.LittleEndian.Uint64(rec[16:]),
 		k:     Key{binary.LittleEndian.Uint64(rec[24:]), binary.LittleEndian.Uint64(rec[32:]), binary.LittleEndian.Uint64(rec[40:])},
-		off:   binary.LittleEndian.Uint64(rec[48:])}
-	if r.typ < recStore || r.typ > recDrop {
+		off:   binary.LittleEndian.Uint64(rec[48:]),
+		size:  binary.LittleEndian.Uint64(rec[56:]),
+		sum:   binary.LittleEndian.Uint64(rec[64:])}
+	if r.typ < recStore || r.typ > recCheckpoint {
 		return offsetRecord{}, false
 	}
 	return r, true
@@ -147,6 +160,10 @@ func parseOffsets(b []byte, m map[Key]*partOffsets) (end int64, maxStamp uint64)
 		switch r.typ {
 		case recDrop:
 			po.dropped = max(po.dropped, r.stamp)
+		case recCheckpoint:
+			if r.stamp > po.ckpt.stamp {
+				po.ckpt = checkpointOf(r)
+			}
 		default:
 			if cur, ok := po.consumers[r.c]; !ok || cur.stamp < r.stamp {
 				po.consumers[r.c] = offsetVal{off: r.off, stamp: r.stamp, deleted: r.typ == recDelete}
@@ -154,16 +171,25 @@ func parseOffsets(b []byte, m map[Key]*partOffsets) (end int64, maxStamp uint64)
 		}
 	}
 	for _, po := range m {
-		for c, v := range po.consumers {
-			if v.stamp < po.dropped {
-				delete(po.consumers, c)
-			}
-		}
+		po.applyDrop()
 	}
 	return int64(pos), maxStamp
 }
 
-// offsetsLog is one engine's consumer-offsets store.
+// applyDrop forgets everything older than the newest drop record.
+func (po *partOffsets) applyDrop() {
+	for c, v := range po.consumers {
+		if v.stamp < po.dropped {
+			delete(po.consumers, c)
+		}
+	}
+	if po.ckpt.stamp < po.dropped {
+		po.ckpt = checkpoint{}
+	}
+}
+
+// offsetsLog is one engine's consumer-offsets store; it also keeps the
+// partitions' recovery checkpoints.
 type offsetsLog struct {
 	e    *Engine
 	path string
@@ -355,6 +381,9 @@ func (o *offsetsLog) liveLocked() int {
 		if po.dropped != 0 {
 			n++
 		}
+		if po.ckpt.stamp != 0 {
+			n++
+		}
 	}
 	return n
 }
@@ -367,6 +396,9 @@ func (o *offsetsLog) compact() {
 	for k, po := range o.parts {
 		if po.dropped != 0 {
 			buf = appendOffsetRecord(buf, offsetRecord{typ: recDrop, stamp: po.dropped, k: k})
+		}
+		if po.ckpt.stamp != 0 {
+			buf = appendOffsetRecord(buf, po.ckpt.record(k))
 		}
 		for c, v := range po.consumers {
 			typ := uint8(recStore)
@@ -412,11 +444,11 @@ func (o *offsetsLog) adopt(k Key, current uint64, empty bool) {
 		if f.dropped > own.dropped {
 			own.dropped = f.dropped
 			o.appendLocked(offsetRecord{typ: recDrop, stamp: f.dropped, k: k})
-			for c, v := range own.consumers {
-				if v.stamp < own.dropped {
-					delete(own.consumers, c)
-				}
-			}
+			own.applyDrop()
+		}
+		if f.ckpt.stamp > own.ckpt.stamp && f.ckpt.stamp >= own.dropped {
+			own.ckpt = f.ckpt
+			o.appendLocked(f.ckpt.record(k))
 		}
 		for c, v := range f.consumers {
 			if cur, ok := own.consumers[c]; (ok && cur.stamp >= v.stamp) || v.stamp < own.dropped {

@@ -53,18 +53,23 @@ type Partition struct {
 	purging  bool
 	closing  bool           // Engine.Close has begun: refuse new appends, finish the queued ones
 	rng      *mrand.ChaCha8 // UUIDv4 source for messages sent with id 0
+
+	// Owned by the committer goroutine that records checkpoints.
+	ckptSeg *segment
+	ckptEnd int64
 }
 
 // batch is one Append between stamping and completion.
 type batch struct {
-	seg    *segment
-	frames []byte
-	first  uint64
-	last   uint64
-	logOff int64 // position of frames in seg's log
-	idxOff int   // position of the batch's index entries in Partition.idx
-	idxLen int
-	app    *Append
+	seg     *segment
+	frames  []byte
+	first   uint64
+	last    uint64
+	logOff  int64 // position of frames in seg's log
+	idxOff  int   // position of the batch's index entries in Partition.idx
+	idxLen  int
+	lastSum uint64 // checksum of the last message
+	app     *Append
 }
 
 // Append is the completion of Partition.Append.
@@ -172,9 +177,10 @@ func (p *Partition) Append(frames []byte, count int) *Append {
 	entries := p.idx[b.idxOff:]
 	pos, off := seg.size, p.next
 	var id [16]byte
+	var frame []byte
 	for i := 0; i < count; i++ {
 		size := protocol.MessageFrameSize(frames)
-		frame := frames[:size]
+		frame = frames[:size]
 		frames = frames[size:]
 		protocol.SetMessageOffset(frame, off)
 		protocol.SetMessageTimestamp(frame, ts)
@@ -190,6 +196,7 @@ func (p *Partition) Append(frames []byte, count int) *Append {
 		off++
 	}
 	a.first, a.last = b.first, b.last
+	b.lastSum = protocol.MessageChecksum(frame)
 	seg.size = pos
 	seg.count += uint32(count)
 	if seg.firstTS == 0 {

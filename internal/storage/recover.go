@@ -213,7 +213,7 @@ func (e *Engine) recoverSealed(p *Partition, s *segment, nextStart uint64, info 
 		}
 	}
 	entries := make([]byte, 0, want*indexEntrySize)
-	res, err := scanLog(s.log, 0, logSize, s.start, func(end int64, ts uint64) {
+	res, err := scanLog(s.log, 0, logSize, s.start, func(end int64, ts, _ uint64) {
 		entries = appendEntry(entries, s.start, s.start+uint64(len(entries)/indexEntrySize), end, ts)
 	})
 	info.BytesScanned += res.end
@@ -244,13 +244,16 @@ func appendEntry(b []byte, start, off uint64, end int64, ts uint64) []byte {
 }
 
 // rewriteIndex replaces s's index with entries, durably.
-func rewriteIndex(s *segment, entries []byte) error {
+func rewriteIndex(s *segment, entries []byte) error { return rewriteIndexFrom(s, 0, entries) }
+
+// rewriteIndexFrom replaces s's index from byte base on with entries, durably.
+func rewriteIndexFrom(s *segment, base int64, entries []byte) error {
 	if len(entries) > 0 {
-		if _, err := s.index.WriteAt(entries, 0); err != nil {
+		if _, err := s.index.WriteAt(entries, base); err != nil {
 			return fmt.Errorf("rewrite %s: %w", s.indexPath, err)
 		}
 	}
-	if err := s.index.Truncate(int64(len(entries))); err != nil {
+	if err := s.index.Truncate(base + int64(len(entries))); err != nil {
 		return fmt.Errorf("truncate %s: %w", s.indexPath, err)
 	}
 	if err := s.index.Sync(); err != nil {
@@ -289,13 +292,38 @@ func (e *Engine) recoverActive(p *Partition, s *segment, clean *cleanEntry, info
 		}
 	}
 
+	// Scan from the newest checkpoint of this segment if it verifies.
+	var from int64
+	var n0 uint32
+	ck, have := e.offsets.checkpointFor(p.key)
+	have = have && ck.start == s.start && logSize >= ck.size
+	if have {
+		ok, err := verifyCheckpoint(s, ck)
+		if err != nil {
+			return err
+		}
+		if ok {
+			from, n0 = ck.size, ck.count
+		}
+	}
 	var entries []byte
-	res, err := scanLog(s.log, 0, logSize, s.start, func(end int64, ts uint64) {
-		entries = appendEntry(entries, s.start, s.start+uint64(len(entries)/indexEntrySize), end, ts)
+	ckSeen := false
+	res, err := scanLog(s.log, from, logSize, s.start+uint64(n0), func(end int64, ts, sum uint64) {
+		entries = appendEntry(entries, s.start, s.start+uint64(n0)+uint64(len(entries)/indexEntrySize), end, ts)
+		if end == ck.size && sum == ck.lastSum {
+			ckSeen = true
+		}
 	})
-	info.BytesScanned += res.end
+	info.BytesScanned += res.end - from
 	if err != nil {
 		return err
+	}
+	if have && from == 0 && !ckSeen {
+		why := res.reason
+		if why == "" {
+			why = "no message ends there"
+		}
+		return p.corrupt(s.logPath, res.end, fmt.Sprintf("active segment damaged before its durable size %d: %s", ck.size, why))
 	}
 	if res.end < logSize {
 		if err := s.log.Truncate(res.end); err != nil {
@@ -308,13 +336,30 @@ func (e *Engine) recoverActive(p *Partition, s *segment, clean *cleanEntry, info
 			f(TruncateInfo{Key: p.key, Path: s.logPath, Offset: res.end, Bytes: logSize - res.end, Reason: res.reason})
 		}
 	}
-	s.size, s.count = res.end, res.count
-	if res.count > 0 {
-		s.firstTS, s.lastTS = indexTS(entries), res.lastTS
+	s.size, s.count = res.end, n0+res.count
+	if s.count > 0 {
+		first, err := readEntry(s.index, 0)
+		if err != nil {
+			return err
+		}
+		s.firstTS, s.lastTS = indexTS(first), res.lastTS
+		if n0 > 0 {
+			if res.count == 0 {
+				last, err := readEntry(s.index, uint64(n0)-1)
+				if err != nil {
+					return err
+				}
+				s.lastTS = indexTS(last)
+			}
+		} else {
+			s.firstTS = indexTS(entries)
+		}
 	}
 
-	old := make([]byte, idxSize)
-	if _, err := s.index.ReadAt(old, 0); err != nil && err != io.EOF {
+	// The index entries below n0 were verified; compare the rest.
+	base := int64(n0) * indexEntrySize
+	old := make([]byte, max(idxSize-base, 0))
+	if _, err := s.index.ReadAt(old, base); err != nil && err != io.EOF {
 		return fmt.Errorf("read %s: %w", s.indexPath, err)
 	}
 	if bytes.Equal(old, entries) {
@@ -324,16 +369,16 @@ func (e *Engine) recoverActive(p *Partition, s *segment, clean *cleanEntry, info
 	switch {
 	case idxSize%indexEntrySize != 0:
 		why = "index size is not a multiple of the entry size"
-	case idxSize < int64(len(entries)):
+	case idxSize < base+int64(len(entries)):
 		why = "index is behind the log"
-	case idxSize > int64(len(entries)):
+	case idxSize > base+int64(len(entries)):
 		why = "index is ahead of the log"
 	}
-	if err := rewriteIndex(s, entries); err != nil {
+	if err := rewriteIndexFrom(s, base, entries); err != nil {
 		return err
 	}
 	if f := e.opts.Events.IndexRebuilt; f != nil {
-		f(IndexInfo{Key: p.key, Path: s.indexPath, Entries: int(res.count), Reason: why})
+		f(IndexInfo{Key: p.key, Path: s.indexPath, Entries: int(s.count), Reason: why})
 	}
 	return nil
 }

@@ -80,7 +80,7 @@ const scanBufSize = 1 << 20
 // visit, if not nil, with the end position and timestamp of every valid
 // message. It stops at the first invalid frame; only I/O errors are returned
 // as errors.
-func scanLog(f vfs.File, from, size int64, want uint64, visit func(end int64, ts uint64)) (scanResult, error) {
+func scanLog(f vfs.File, from, size int64, want uint64, visit func(end int64, ts, sum uint64)) (scanResult, error) {
 	res := scanResult{end: from}
 	buf := make([]byte, min(scanBufSize, max(size-from, 0)))
 	var bufStart, bufEnd int64 // file range held in buf
@@ -144,7 +144,7 @@ func scanLog(f vfs.File, from, size int64, want uint64, visit func(end int64, ts
 		res.count++
 		res.lastTS = protocol.MessageTimestamp(frame)
 		if visit != nil {
-			visit(pos, res.lastTS)
+			visit(pos, res.lastTS, protocol.MessageChecksum(frame))
 		}
 	}
 	return res, nil

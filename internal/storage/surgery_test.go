@@ -4,6 +4,7 @@ package storage_test
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -117,6 +118,15 @@ func (r *recorder) events() storage.Events {
 // every valid message before the damage is there and the index is aligned,
 // append 1,000 more, kill and restart again, check again.
 func TestRecoveryAfterByteSurgery(t *testing.T) {
+	for _, ckpt := range []int64{64 << 20, 8 << 10} {
+		t.Run(fmt.Sprintf("checkpoint=%d", ckpt), func(t *testing.T) {
+			defer storage.SetCheckpointBytes(ckpt)()
+			testByteSurgery(t)
+		})
+	}
+}
+
+func testByteSurgery(t *testing.T) {
 	const before = 1000
 	tests := []struct {
 		name string

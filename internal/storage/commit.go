@@ -263,6 +263,7 @@ func (c *committer) take(r *round, p *Partition) (more bool) {
 	for i := range group {
 		pt.frames = append(pt.frames, group[i].frames)
 	}
+	seg.refs++ // retention must not close seg's files before this part is finished
 	p.inflight = append(p.inflight, group...)
 	if k < len(p.pending) {
 		rest := p.idx[pt.idxHi:]
@@ -456,6 +457,7 @@ func (c *committer) finish(r *round) {
 	for i := range r.parts {
 		pt := &r.parts[i]
 		pt.p.complete(pt.last)
+		pt.p.release(pt.seg)
 		pt.p, pt.seg, pt.idx = nil, nil, nil
 	}
 	if !r.off.empty() {

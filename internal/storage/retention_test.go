@@ -261,3 +261,78 @@ func TestSweepOrphansRemovesUnknownPartitions(t *testing.T) {
 		t.Fatalf("orphan survived: %v", err)
 	}
 }
+
+func TestRetentionRacesAppendsAndReads(t *testing.T) {
+	e := newMemEnv(t)
+	e.opts.SegmentSize = 600
+	eng := e.open()
+	defer mustClose(t, eng)
+	p, err := eng.OpenPartition(key0, storage.PartitionConfig{MaxSize: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // the cleaner
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				eng.EnforceRetention()
+			}
+		}
+	}()
+	go func() { // a consumer that always reads from the oldest message
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			frames, n, err := p.ReadFrom(0, 20, 0)
+			if err != nil {
+				t.Errorf("read during retention: %v", err)
+				return
+			}
+			msgs := decodeFrames(t, frames)
+			for i := 1; i < int(n); i++ {
+				if msgs[i].offset != msgs[i-1].offset+1 {
+					t.Errorf("read returned a gap: %d then %d", msgs[i-1].offset, msgs[i].offset)
+					return
+				}
+			}
+		}
+	}()
+	var apps []*storage.Append
+	for i := range 400 {
+		apps = append(apps, p.Append(buildFrames(uint64(i), 1, 100, nil), 1))
+		if len(apps) == 8 {
+			for _, a := range apps {
+				if _, _, err := a.Wait(); err != nil {
+					t.Fatalf("append during retention: %v", err)
+				}
+			}
+			apps = apps[:0]
+		}
+	}
+	for _, a := range apps {
+		if _, _, err := a.Wait(); err != nil {
+			t.Fatalf("append during retention: %v", err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if err := p.Err(); err != nil {
+		t.Fatalf("partition failed: %v", err)
+	}
+	eng.EnforceRetention()
+	st := p.Stats()
+	if st.CurrentOffset != 399 || st.SizeBytes > 2700 {
+		t.Fatalf("stats after retention race: %+v", st)
+	}
+	checkSequence(t, readAll(t, p), st.FirstOffset)
+}

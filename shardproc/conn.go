@@ -4,7 +4,6 @@ package shardproc
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -14,16 +13,9 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/OneOfOne/xxhash"
 	"riffle/internal/logging"
+	"riffle/internal/protocol"
 	"riffle/ipc"
-)
-
-// Status codes the frame loop itself produces.
-const (
-	statusOK             = 0
-	statusInvalidCommand = 3
-	statusDisconnected   = 8
 )
 
 // conn is one client connection and its session. Its frame loop runs as a
@@ -39,6 +31,9 @@ type conn struct {
 	log    *logrus.Entry
 	remote string
 	id     uint32 // Iggy client id: XXH32 of "ip:port"
+
+	sess   session
+	joined bool // joined a consumer group at some point
 
 	mu       sync.Mutex // guards stopping, inFrame and read deadlines
 	stopping bool
@@ -56,11 +51,12 @@ func (s *Shard) serveConn(f *os.File, h ipc.Handoff) {
 		s.log.WithError(err).Warn("adopt handed-off connection")
 		return
 	}
-	c := &conn{s: s, nc: nc, remote: h.Remote, id: xxhash.Checksum32([]byte(h.Remote))}
+	c := &conn{s: s, nc: nc, remote: h.Remote, id: protocol.XXH32([]byte(h.Remote))}
 	c.log = s.log.WithFields(logrus.Fields{logging.Remote: h.Remote, logging.Conn: c.id})
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
+	s.clientEvent(c, false)
 	err = s.reg.Go("conn "+h.Remote, c.serve)
 	if err != nil {
 		c.close()
@@ -77,6 +73,7 @@ func (c *conn) close() {
 	if front != nil {
 		front.Notify(ipc.TypeConnClosed, ipc.ConnClosed{V: 1, Conns: n}, nil)
 	}
+	c.s.clientEvent(c, true) // the supervisor drops the client and its memberships
 }
 
 // errIdleStop ends a frame loop that was waiting for a frame when the shard stopped.
@@ -89,7 +86,7 @@ func (c *conn) serve(ctx context.Context) error {
 	if c.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
 		c.log.Debug("connection adopted")
 	}
-	var hdr [8]byte
+	var hdr [protocol.RequestHeaderSize]byte
 	for {
 		if err := c.read(hdr[:], false); err != nil {
 			if errors.Is(err, errIdleStop) {
@@ -97,15 +94,13 @@ func (c *conn) serve(ctx context.Context) error {
 			}
 			return nil
 		}
-		length := binary.LittleEndian.Uint32(hdr[0:])
-		code := binary.LittleEndian.Uint32(hdr[4:])
-		if length < 4 {
-			c.reply(statusInvalidCommand, nil) // a framing error: answer, then close
+		n, code, ok := protocol.ParseRequestHeader(hdr)
+		if !ok {
+			c.reply(protocol.StatusInvalidCommand, nil) // a framing error: answer, then close
 			return nil
 		}
-		n := length - 4
 		if !c.payloadAllowed(code, n) {
-			c.reply(statusInvalidCommand, nil) // never allocate an oversized declared length
+			c.reply(protocol.StatusInvalidCommand, nil) // never allocate an oversized declared length
 			return nil
 		}
 		payload := make([]byte, n)
@@ -124,9 +119,9 @@ func (c *conn) serve(ctx context.Context) error {
 }
 
 // payloadAllowed checks a declared payload length against the caps.
-func (c *conn) payloadAllowed(code uint32, n uint32) bool {
+func (c *conn) payloadAllowed(code protocol.Code, n uint32) bool {
 	limit := uint64(c.s.cfg.Limits.MaxControlFrame)
-	if code == codeSendMessages {
+	if code == protocol.CodeSendMessages {
 		limit = uint64(c.s.cfg.Limits.MaxFrame)
 	}
 	return uint64(n) <= limit
@@ -199,12 +194,11 @@ func (c *conn) interrupt() {
 }
 
 // reply writes one response frame.
-func (c *conn) reply(st uint32, body []byte) error {
-	if st != statusOK {
+func (c *conn) reply(st protocol.Status, body []byte) error {
+	if st != protocol.StatusOK {
 		body = nil // an error response never carries a payload
 	}
-	c.out = binary.LittleEndian.AppendUint32(c.out[:0], st)
-	c.out = binary.LittleEndian.AppendUint32(c.out, uint32(len(body)))
+	c.out = protocol.AppendResponseHeader(c.out[:0], st, len(body))
 	if len(body) < 64<<10 {
 		c.out = append(c.out, body...)
 		_, err := c.nc.Write(c.out)
@@ -219,5 +213,5 @@ func (c *conn) reply(st uint32, body []byte) error {
 // every connection on a graceful stop.
 func (c *conn) writeDisconnected() {
 	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
-	c.reply(statusDisconnected, nil)
+	c.reply(protocol.StatusDisconnected, nil)
 }

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -21,8 +22,12 @@ import (
 	"riffle/internal/config"
 	"riffle/internal/control"
 	"riffle/internal/logging"
+	"riffle/internal/metadata"
+	"riffle/internal/protocol"
+	"riffle/internal/storage"
 	"riffle/internal/tasks"
 	"riffle/internal/version"
+	"riffle/internal/vfs"
 	"riffle/ipc"
 )
 
@@ -45,13 +50,24 @@ type Shard struct {
 	stopOnce   sync.Once
 	stopCh     chan struct{} // closed on EOF, SIGTERM or interrupt
 
-	cfg    config.Config
-	shards int
+	cfg       config.Config
+	shards    int
+	listeners map[string]string // the server's bound addresses, by transport
 
-	mu    sync.Mutex
-	front *ipc.Peer
-	peers map[int]*ipc.Peer
-	conns map[*conn]struct{}
+	md      *replica
+	engine  *storage.Engine
+	backend vfs.Backend
+	openMu  sync.Mutex // serializes opening partitions
+	// balanced holds the per-topic round-robin counters of balanced sends.
+	balanced sync.Map // topic uid → *atomic.Uint32
+	read     atomic.Uint64
+	written  atomic.Uint64
+
+	mu           sync.Mutex
+	front        *ipc.Peer
+	peers        map[int]*ipc.Peer
+	peersChanged chan struct{} // closed and replaced when peers changes
+	conns        map[*conn]struct{}
 }
 
 // Run runs the shard until it has stopped, and returns nil after a graceful stop.
@@ -62,15 +78,17 @@ func Run(opts Options) error {
 		return err
 	}
 	s := &Shard{
-		id:         opts.ID,
-		log:        opts.Log.WithField(logging.Shard, opts.ID),
-		start:      time.Now(),
-		reg:        tasks.New(),
-		initCh:     make(chan control.ShardInit, 1),
-		shutdownCh: make(chan *ipc.Frame, 1),
-		stopCh:     make(chan struct{}),
-		peers:      make(map[int]*ipc.Peer),
-		conns:      make(map[*conn]struct{}),
+		id:           opts.ID,
+		log:          opts.Log.WithField(logging.Shard, opts.ID),
+		start:        time.Now(),
+		reg:          tasks.New(),
+		initCh:       make(chan control.ShardInit, 1),
+		shutdownCh:   make(chan *ipc.Frame, 1),
+		stopCh:       make(chan struct{}),
+		peers:        make(map[int]*ipc.Peer),
+		peersChanged: make(chan struct{}),
+		conns:        make(map[*conn]struct{}),
+		md:           newReplica(),
 	}
 	s.ctl = ipc.NewPeer(cc, s.handleControl)
 
@@ -131,7 +149,10 @@ func (s *Shard) main() error {
 	case <-s.stopCh:
 		return errStopped
 	}
-	s.cfg, s.shards = init.Config, init.Shards
+	s.cfg, s.shards, s.listeners = init.Config, init.Shards, init.Listeners
+	if err := s.openStorage(); err != nil {
+		return err
+	}
 	if err := s.startServing(); err != nil {
 		return err
 	}
@@ -178,6 +199,10 @@ func (s *Shard) handleControl(p *ipc.Peer, f *ipc.Frame) {
 			p.ReplyError(f, err)
 			return
 		}
+		if err := s.md.reset(f.Body); err != nil {
+			p.ReplyError(f, err)
+			return
+		}
 		p.Reply(f, nil, nil)
 		select {
 		case s.initCh <- init:
@@ -185,6 +210,10 @@ func (s *Shard) handleControl(p *ipc.Peer, f *ipc.Frame) {
 		}
 	case ipc.TypeChannel:
 		s.takeChannel(f)
+	case control.TypeEntry:
+		s.takeEntry(p, f)
+	case control.TypeShardStats:
+		p.Reply(f, s.shardStats(), nil)
 	case ipc.TypeShutdown:
 		select {
 		case s.shutdownCh <- f:
@@ -228,6 +257,8 @@ func (s *Shard) takeChannel(f *ipc.Frame) {
 		s.mu.Lock()
 		old := s.peers[ch.Peer]
 		s.peers[ch.Peer] = peer
+		close(s.peersChanged)
+		s.peersChanged = make(chan struct{})
 		s.mu.Unlock()
 		if old != nil {
 			old.Close()
@@ -268,14 +299,6 @@ func (s *Shard) handleFront(p *ipc.Peer, f *ipc.Frame) {
 	s.serveConn(f.Files[0], h)
 }
 
-// handlePeer handles requests from other shards.
-func (s *Shard) handlePeer(p *ipc.Peer, f *ipc.Frame) {
-	f.CloseFiles()
-	if f.ID != 0 {
-		p.ReplyError(f, fmt.Errorf("unknown request %q", f.Type))
-	}
-}
-
 // shutdown runs the graceful stop and returns the report for the supervisor.
 func (s *Shard) shutdown(deadline time.Time) ipc.ShutdownAck {
 	start := time.Now()
@@ -288,6 +311,14 @@ func (s *Shard) shutdown(deadline time.Time) ipc.ShutdownAck {
 	for _, ph := range rep.Phases {
 		ack.Phases = append(ack.Phases, ipc.Phase{Name: ph.Name, TookNS: int64(ph.Took)})
 	}
+	t0 := time.Now()
+	srep, err := s.closeStorage()
+	if err != nil {
+		ack.Failed = append(ack.Failed, "storage close: "+err.Error())
+	}
+	ack.Phases = append(ack.Phases, ipc.Phase{Name: "storage", TookNS: int64(time.Since(t0))})
+	ack.BytesFlushed = int64(s.written.Load())
+	s.log.WithFields(logrus.Fields{"partitions": srep.Partitions, "clean": srep.Clean, "segments": srep.Segments, logging.Took: time.Since(t0)}).Info("storage flushed, synced and closed")
 	ack.TookNS = int64(time.Since(start))
 	s.log.WithFields(logrus.Fields{
 		logging.Took: time.Duration(ack.TookNS), "tasks_drained": ack.TasksDrained, "timed_out": len(ack.TimedOut),
@@ -314,4 +345,47 @@ func unpinOneThread() {
 		select {}
 	}()
 	<-done
+}
+
+// takeEntry applies one metadata entry from the supervisor, then its effects
+// on local storage, and acknowledges it.
+func (s *Shard) takeEntry(p *ipc.Peer, f *ipc.Frame) {
+	e, err := metadata.DecodeEntry(f.Body)
+	if err == nil {
+		err = s.md.apply(e)
+	}
+	if err != nil {
+		s.log.WithError(err).Error("metadata entry refused")
+		p.ReplyError(f, err)
+		return
+	}
+	s.applyEffects(e)
+	p.Reply(f, nil, nil)
+}
+
+// clientEvent keeps the supervisor's client registry current.
+func (s *Shard) clientEvent(c *conn, gone bool) {
+	s.ctl.Notify(control.TypeClient, control.ClientEvent{
+		V: 1, ClientID: c.id, Shard: s.id, Address: c.remote, Transport: protocol.TransportTCP, UserID: c.userID(), Gone: gone,
+	}, nil)
+}
+
+// shardStats reports this shard's part of GetStats.
+func (s *Shard) shardStats() control.ShardStats {
+	st := control.ShardStats{V: 1, ReadBytes: s.read.Load(), WrittenBytes: s.written.Load(), Clients: uint32(s.connCount())}
+	if s.engine != nil {
+		for _, k := range s.engine.Partitions() {
+			if p, ok := s.engine.Partition(k); ok {
+				ps := p.Stats()
+				st.Partitions++
+				st.Segments += uint32(ps.Segments)
+				st.Messages += ps.Messages
+				st.MessagesBytes += ps.SizeBytes
+			}
+		}
+	}
+	if threads, err := os.ReadDir("/proc/self/task"); err == nil {
+		st.Threads = uint32(len(threads))
+	}
+	return st
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"riffle/internal/affinity"
+	"riffle/internal/control"
 	"riffle/internal/logging"
 	"riffle/internal/sdnotify"
 	"riffle/ipc"
@@ -49,6 +50,7 @@ type child struct {
 	exitErr error         // valid after exited
 
 	expected atomic.Bool  // its exit is part of a managed stop or restart
+	replica  atomic.Bool  // a shard that took a metadata snapshot: broadcasts reach it
 	conns    atomic.Int64 // from heartbeats
 	lastBeat atomic.Int64 // unix ns of the last heartbeat
 }
@@ -191,16 +193,39 @@ func (s *Supervisor) handleChild(c *child) ipc.Handler {
 }
 
 // handleChildRequest answers requests that are not part of the lifecycle.
+// Metadata and stats requests wait for locks and other shards, so they run on
+// their own goroutines; client events are cheap and keep their order.
 func (s *Supervisor) handleChildRequest(c *child, p *ipc.Peer, f *ipc.Frame) {
 	f.CloseFiles()
-	if f.ID != 0 {
-		p.ReplyError(f, fmt.Errorf("unknown request %q", f.Type))
+	switch f.Type {
+	case control.TypeMetadata:
+		go s.serveMetadata(p, f)
+	case control.TypeClient:
+		s.clientEvent(f)
+	case control.TypeClients:
+		go s.serveClients(p, f)
+	case control.TypeStats:
+		go s.serveStats(p, f)
+	default:
+		if f.ID != 0 {
+			p.ReplyError(f, fmt.Errorf("unknown request %q", f.Type))
+		}
 	}
 }
 
 // handshake waits for Hello (checking role, id and, for a shard, that every
 // thread is pinned to its CPU), sends Init and waits for Ready.
 func (s *Supervisor) handshake(c *child, init any) error {
+	return s.handshakeWith(c, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+		defer cancel()
+		_, err := c.peer.Call(ctx, ipc.TypeInit, init, nil)
+		return err
+	})
+}
+
+// handshakeWith is handshake with a custom way of sending Init.
+func (s *Supervisor) handshakeWith(c *child, sendInit func() error) error {
 	var h ipc.Hello
 	select {
 	case h = <-c.hello:
@@ -223,7 +248,7 @@ func (s *Supervisor) handshake(c *child, init any) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
-	if _, err := c.peer.Call(ctx, ipc.TypeInit, init, nil); err != nil {
+	if err := sendInit(); err != nil {
 		c.kill()
 		return fmt.Errorf("init %s: %w", c.name(), err)
 	}

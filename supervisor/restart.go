@@ -26,7 +26,8 @@ func (s *Supervisor) startShard(slot *shardSlot) error {
 	s.mu.Lock()
 	slot.cur = c
 	s.mu.Unlock()
-	if err := s.handshake(c, s.shardInit(slot)); err != nil {
+	init := s.shardInit(slot)
+	if err := s.handshakeWith(c, func() error { return s.sendShardInit(c, init) }); err != nil {
 		<-c.exited
 		return err
 	}
@@ -179,6 +180,7 @@ func (s *Supervisor) onShardCrash(c *child) {
 	s.mu.Unlock()
 	s.tellFront(c.id, ipc.ShardDown)
 	s.notifyStatus()
+	go s.shardGone(c.id)
 	if loop {
 		c.log.WithFields(logrus.Fields{"crashes": n, "window": time.Duration(s.cfg.Supervisor.CrashLoopWindow).String()}).
 			Error("shard is crash-looping; giving up on it while the rest keeps serving")
@@ -288,6 +290,7 @@ func (s *Supervisor) restartShard(id int) (ipc.ShardRestartResult, error) {
 			ack, err := s.stopChild(old, time.Now().Add(time.Duration(s.cfg.Shutdown.Deadline)), "shard restart")
 			s.logAck(old, ack, err)
 		}
+		s.shardGone(id) // its connections are gone, and their memberships
 	}
 	s.mu.Lock()
 	slot.crashes = nil // an operator restart starts a fresh crash record

@@ -58,12 +58,16 @@ type Supervisor struct {
 
 	stopCh   chan struct{}
 	stopOnce sync.Once
+	readyCh  chan struct{} // closed once started
 
 	opMu   sync.Mutex // serializes lifecycle operations; taken before mu
 	mu     sync.Mutex // guards the process table below
 	st     string
 	shards []*shardSlot
 	front  *frontSlot
+
+	md      *authority
+	clients clients
 }
 
 // shardSlot is the supervisor's record of shard id across its incarnations.
@@ -92,7 +96,7 @@ func Run(opts Options) error {
 	if err != nil {
 		return err
 	}
-	s := &Supervisor{opts: opts, cfg: opts.Config, log: opts.Log, cpus: cpus, stopCh: make(chan struct{}), st: ipc.StateStarting}
+	s := &Supervisor{opts: opts, cfg: opts.Config, log: opts.Log, cpus: cpus, stopCh: make(chan struct{}), readyCh: make(chan struct{}), st: ipc.StateStarting}
 	s.nshards = s.cfg.ShardCount()
 	if s.nshards < 1 {
 		return fmt.Errorf("server.shards %q: want auto or a positive count", s.cfg.Server.Shards)
@@ -125,6 +129,17 @@ func Run(opts Options) error {
 	{ // the main loop: start, serve, ordered stop
 		g.Add(s.main, func(error) { s.requestStop() })
 	}
+	{ // consumer-group revocations that waited too long
+		done := make(chan struct{})
+		g.Add(func() error {
+			select {
+			case <-s.readyCh:
+				s.expireRevocations(done)
+			case <-done:
+			}
+			return nil
+		}, func(error) { close(done) })
+	}
 	if interval, ok := sdnotify.WatchdogInterval(); ok { // systemd's watchdog
 		done := make(chan struct{})
 		g.Add(func() error { s.watchdog(interval, done); return nil }, func(error) { close(done) })
@@ -148,9 +163,11 @@ func (s *Supervisor) main() error {
 	if err := s.startAll(); err != nil {
 		s.log.WithError(err).Error("start failed")
 		s.killAll()
+		s.closeMetadata()
 		s.cleanup()
 		return err
 	}
+	close(s.readyCh)
 	<-s.stopCh
 	return s.stopAll()
 }
@@ -164,6 +181,9 @@ func (s *Supervisor) startAll() error {
 	}
 	if err := os.MkdirAll(s.runtimeDir, 0o700); err != nil {
 		return fmt.Errorf("create runtime dir %s: %w", s.runtimeDir, err)
+	}
+	if err := s.openMetadata(); err != nil {
+		return err
 	}
 	if err := s.bindListeners(); err != nil {
 		return err
@@ -228,7 +248,9 @@ func (s *Supervisor) setState(st string) {
 }
 
 func (s *Supervisor) shardInit(slot *shardSlot) control.ShardInit {
-	return control.ShardInit{V: 1, Shard: slot.id, Shards: s.nshards, CPU: slot.cpu, Config: s.cfg}
+	cfg := s.cfg
+	cfg.Server.DataDir = s.dataDir
+	return control.ShardInit{V: 1, Shard: slot.id, Shards: s.nshards, CPU: slot.cpu, Config: cfg, Listeners: s.listenerAddrs()}
 }
 
 // stopAll runs the ordered stop of the package doc.
@@ -274,6 +296,10 @@ func (s *Supervisor) stopAll() error {
 	}
 	wg.Wait()
 	s.log.WithFields(logrus.Fields{logging.Phase: "shards", logging.Took: time.Since(t0)}).Info("shutdown phase done: shards drained")
+
+	t0 = time.Now()
+	s.closeMetadata()
+	s.log.WithFields(logrus.Fields{logging.Phase: "state", logging.Took: time.Since(t0)}).Info("shutdown phase done: metadata state log synced and closed")
 
 	t0 = time.Now()
 	s.cleanup()

@@ -201,7 +201,7 @@ func TestSigtermAnswersTheRequestInFlight(t *testing.T) {
 			}
 		}
 	}
-	if want := []string{"front", "shards", "cleanup"}; !slices.Equal(phases, want) {
+	if want := []string{"front", "shards", "state", "cleanup"}; !slices.Equal(phases, want) {
 		t.Fatalf("phases %v, want %v", phases, want)
 	}
 	if !reports["shard 0"] || !reports["shard 1"] || !reports["front"] {

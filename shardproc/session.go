@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package shardproc
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"riffle/internal/clock"
+	"riffle/internal/control"
+	"riffle/internal/metadata"
+	"riffle/internal/protocol"
+)
+
+// A session lives as long as the credential it logged in with: a session of a
+// user that is deleted or deactivated, whose password changed (other than by
+// this session), or whose personal access token was deleted or expired, is
+// logged out before its next command, which then fails Unauthenticated.
+
+// noID stands for "no particular stream or topic": permission checks with it
+// consult only the grants that cover every stream or topic, so a user learns
+// that something does not exist only if it may see it anyway.
+const noID = uint32(math.MaxUint32)
+
+// callTimeout bounds one request to the supervisor or to another shard.
+const callTimeout = 30 * time.Second
+
+type session struct {
+	authed bool
+	userID uint32
+	cred   string // password hash, or PAT hash when viaPAT
+	viaPAT bool
+	rr     map[[3]uint32]uint32 // per-group round-robin over the member's partitions
+}
+
+// sessionValid reports whether the connection is logged in with a credential
+// that is still good, logging it out if not.
+func (c *conn) sessionValid() bool {
+	if !c.sess.authed {
+		return false
+	}
+	ok := false
+	now := clock.Micros(time.Now())
+	c.s.md.read(func(st *metadata.State) {
+		u := st.User(c.sess.userID)
+		if u == nil || u.Status != metadata.UserActive {
+			return
+		}
+		if c.sess.viaPAT {
+			pat, uid, found := st.PATByHash(c.sess.cred)
+			ok = found && uid == u.ID && !pat.Expired(now)
+			return
+		}
+		ok = u.PasswordHash == c.sess.cred
+	})
+	if !ok {
+		c.endSession()
+	}
+	return ok
+}
+
+func (c *conn) startSession(userID uint32, cred string, viaPAT bool) {
+	c.sess = session{authed: true, userID: userID, cred: cred, viaPAT: viaPAT}
+	c.s.clientEvent(c, false)
+}
+
+func (c *conn) endSession() {
+	was := c.sess.authed
+	c.sess = session{}
+	if was {
+		c.s.clientEvent(c, false)
+	}
+}
+
+func (c *conn) userID() uint32 {
+	if !c.sess.authed {
+		return protocol.NoUserID
+	}
+	return c.sess.userID
+}
+
+func (c *conn) loginUser(payload []byte) (protocol.Status, []byte) {
+	var req protocol.LoginUser
+	if err := req.Decode(payload); err != nil {
+		return protocol.StatusFromError(err), nil
+	}
+	if c.s.reg.ShuttingDown() {
+		return protocol.StatusDisconnected, nil
+	}
+	var uid uint32
+	var hash string
+	var err error
+	c.s.md.read(func(st *metadata.State) {
+		if uid, err = st.Authenticate(req.Username, req.Password); err == nil {
+			hash = st.User(uid).PasswordHash
+		}
+	})
+	if err != nil {
+		return protocol.StatusFromError(err), nil
+	}
+	c.startSession(uid, hash, false)
+	return protocol.StatusOK, (&protocol.IdentityInfo{UserID: uid}).AppendTo(nil)
+}
+
+func (c *conn) loginWithPAT(payload []byte) (protocol.Status, []byte) {
+	var req protocol.LoginWithPersonalAccessToken
+	if err := req.Decode(payload); err != nil {
+		return protocol.StatusFromError(err), nil
+	}
+	if c.s.reg.ShuttingDown() {
+		return protocol.StatusDisconnected, nil
+	}
+	var uid uint32
+	var err error
+	c.s.md.read(func(st *metadata.State) { uid, err = st.AuthenticateToken(req.Token, clock.Micros(time.Now())) })
+	if err != nil {
+		return protocol.StatusFromError(err), nil
+	}
+	c.startSession(uid, metadata.HashToken(req.Token), true)
+	return protocol.StatusOK, (&protocol.IdentityInfo{UserID: uid}).AppendTo(nil)
+}
+
+func (c *conn) logoutUser(payload []byte) (protocol.Status, []byte) {
+	c.endSession()
+	return protocol.StatusOK, nil
+}
+
+// commit sends a metadata command to the supervisor on behalf of the session
+// and waits until this shard's replica has the change.
+func (c *conn) commit(cmd metadata.Command) (metadata.Result, protocol.Status) {
+	return c.s.commitMetadata(c.sess.userID, cmd)
+}
+
+// commitMetadata asks the supervisor to prepare and commit cmd for actor.
+func (s *Shard) commitMetadata(actor uint32, cmd metadata.Command) (metadata.Result, protocol.Status) {
+	enc, err := metadata.EncodeCommand(cmd)
+	if err != nil {
+		return metadata.Result{}, protocol.StatusInvalidCommand
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	r, err := s.ctl.Call(ctx, control.TypeMetadata, control.MetadataRequest{V: 1, Actor: actor, Command: enc}, nil)
+	if err != nil {
+		s.log.WithError(err).Warn("metadata request")
+		return metadata.Result{}, protocol.StatusShardCommunicationError
+	}
+	var reply control.MetadataReply
+	if err := r.Decode(&reply); err != nil {
+		return metadata.Result{}, protocol.StatusShardCommunicationError
+	}
+	if reply.Status != 0 {
+		return metadata.Result{}, protocol.Status(reply.Status)
+	}
+	var res metadata.Result
+	if len(reply.Result) > 0 {
+		if err := msgpack.Unmarshal(reply.Result, &res); err != nil {
+			return metadata.Result{}, protocol.StatusShardCommunicationError
+		}
+	}
+	if err := s.md.waitVersion(ctx, reply.Version); err != nil {
+		return metadata.Result{}, protocol.StatusShardCommunicationError
+	}
+	return res, protocol.StatusOK
+}
+
+// streamScope resolves a stream for code and checks the session may run it.
+// A missing stream is reported (1009) only to users whose grants would cover
+// it; others get Unauthorized, so existence does not leak.
+func (c *conn) streamScope(st *metadata.State, code protocol.Code, id protocol.Identifier) (uint32, protocol.Status) {
+	s, err := st.ResolveStream(metadata.IdentifierFromWire(id))
+	if err != nil {
+		if st.Permitted(c.sess.userID, code, ptr(noID), ptr(noID)) {
+			return 0, protocol.StatusFromError(err)
+		}
+		return 0, protocol.StatusUnauthorized
+	}
+	if !st.Permitted(c.sess.userID, code, &s, nil) {
+		return 0, protocol.StatusUnauthorized
+	}
+	return s, protocol.StatusOK
+}
+
+// topicScope resolves a stream and topic for code and checks the session may
+// run it, with the same rule for missing ones as streamScope.
+func (c *conn) topicScope(st *metadata.State, code protocol.Code, sid, tid protocol.Identifier) (uint32, uint32, protocol.Status) {
+	s, err := st.ResolveStream(metadata.IdentifierFromWire(sid))
+	if err != nil {
+		if st.Permitted(c.sess.userID, code, ptr(noID), ptr(noID)) {
+			return 0, 0, protocol.StatusFromError(err)
+		}
+		return 0, 0, protocol.StatusUnauthorized
+	}
+	_, t, err := st.ResolveTopic(metadata.NumericID(s), metadata.IdentifierFromWire(tid))
+	if err != nil {
+		if st.Permitted(c.sess.userID, code, &s, ptr(noID)) {
+			return 0, 0, protocol.StatusFromError(err)
+		}
+		return 0, 0, protocol.StatusUnauthorized
+	}
+	if !st.Permitted(c.sess.userID, code, &s, &t) {
+		return 0, 0, protocol.StatusUnauthorized
+	}
+	return s, t, protocol.StatusOK
+}
+
+func ptr(v uint32) *uint32 { return &v }
+
+// notFound reports whether st is one of the "does not exist" statuses that
+// getters answer with an empty OK.
+func notFound(st protocol.Status) bool {
+	switch st {
+	case protocol.StatusStreamIDNotFound, protocol.StatusTopicIDNotFound, protocol.StatusConsumerGroupIDNotFound,
+		protocol.StatusResourceNotFound, protocol.StatusPartitionNotFound, protocol.StatusStreamNameNotFound,
+		protocol.StatusTopicNameNotFound, protocol.StatusConsumerGroupNameNotFound:
+		return true
+	}
+	return false
+}

@@ -280,4 +280,3 @@ func (s *Shard) closeStorage() (storage.Report, error) {
 	}
 	return rep, err
 }
-

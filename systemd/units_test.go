@@ -4,7 +4,10 @@
 // `systemd-analyze verify`, planted typos that it must catch, and the
 // properties the supervisor relies on (Type=notify, KillMode=mixed, a stop
 // timeout above the shutdown deadline, a syscall filter that keeps io_uring
-// and CPU pinning). The directory holds no other Go code.
+// and CPU pinning). It also checks `make install`, and boots systemd in
+// systemd-nspawn with the real binaries and units to drive start, reload,
+// shard restart, stop, socket activation, a killed and a hung supervisor
+// (boot_test.go; root only). The directory holds no other Go code.
 package systemd_test
 
 import (

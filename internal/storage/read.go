@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -135,7 +136,7 @@ func (p *Partition) readRange(dst []byte, r segRange, budget int, first, limited
 	endPos := indexEnd(ib[(m-1)*indexEntrySize:])
 	size := int(endPos - startPos)
 	at := len(dst)
-	dst = growBytes(dst, size)
+	dst = slices.Grow(dst, size)[:at+size]
 	if _, err := s.log.ReadAt(dst[at:], int64(startPos)); err != nil && err != io.EOF {
 		return dst[:at], 0, budget, fmt.Errorf("read %s: %w", s.logPath, err)
 	}

@@ -29,7 +29,8 @@ import (
 //     checksum), nothing is scanned. Otherwise its log is scanned from the
 //     start: the first message that is cut short, implausibly long, carries
 //     the wrong offset or fails its checksum ends the valid prefix; the rest
-//     is a torn tail, truncated on disk and fdatasynced. The index is compared
+//     is a torn tail, truncated on disk; the log is fdatasynced either way,
+//     since what survived becomes readable. The index is compared
 //     with the entries derived from the valid prefix and rewritten if it
 //     differs (short, misaligned, ahead of the log, or wrong).
 //  4. The next offset follows the last valid message, so an acknowledged
@@ -329,9 +330,14 @@ func (e *Engine) recoverActive(p *Partition, s *segment, clean *cleanEntry, info
 		if err := s.log.Truncate(res.end); err != nil {
 			return fmt.Errorf("truncate %s: %w", s.logPath, err)
 		}
-		if err := s.log.Sync(); err != nil {
-			return fmt.Errorf("sync %s: %w", s.logPath, err)
-		}
+	}
+	// What survived the crash may still be only in the page cache (after a
+	// process crash). It becomes readable now, so make it durable first: a
+	// consumer must never see a message that a later power loss takes back.
+	if err := s.log.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", s.logPath, err)
+	}
+	if res.end < logSize {
 		if f := e.opts.Events.TailTruncated; f != nil {
 			f(TruncateInfo{Key: p.key, Path: s.logPath, Offset: res.end, Bytes: logSize - res.end, Reason: res.reason})
 		}

@@ -130,6 +130,50 @@ func (m *Mem) CrashClone(rng *rand.Rand, mode CrashMode) *Mem {
 	return &Mem{root: clone(m.root)}
 }
 
+// Clone returns an exact copy of m, page cache and disk state alike: what a
+// process crash leaves (the kernel keeps everything, synced or not). A later
+// CrashClone of the copy can then model a power loss after the restart.
+func (m *Mem) Clone() *Mem {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	clones := map[*memNode]*memNode{}
+	var clone func(n *memNode) *memNode
+	clone = func(n *memNode) *memNode {
+		if c, ok := clones[n]; ok {
+			return c
+		}
+		c := &memNode{isDir: n.isDir}
+		clones[n] = c
+		if !n.isDir {
+			c.data = append([]byte(nil), n.data...)
+			c.synced = append([]byte(nil), n.synced...)
+			c.pending = make([]fileOp, len(n.pending))
+			for i, op := range n.pending {
+				op.data = append([]byte(nil), op.data...)
+				c.pending[i] = op
+			}
+			return c
+		}
+		c.children, c.durable = map[string]*memNode{}, map[string]*memNode{}
+		for name, child := range n.children {
+			c.children[name] = clone(child)
+		}
+		for name, child := range n.durable {
+			c.durable[name] = clone(child)
+		}
+		return c
+	}
+	out := &Mem{root: clone(m.root)}
+	for _, op := range m.dirOps {
+		op.dir, op.node = clone(op.dir), clone(op.node)
+		if op.dir2 != nil {
+			op.dir2 = clone(op.dir2)
+		}
+		out.dirOps = append(out.dirOps, op)
+	}
+	return out
+}
+
 // crashData returns the content of file n after a crash in mode.
 func (n *memNode) crashData(rng *rand.Rand, mode CrashMode) []byte {
 	if mode == CrashRandom {

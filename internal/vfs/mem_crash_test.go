@@ -230,3 +230,24 @@ func TestCrashZeroTailOnlyZeroesUnsyncedBytes(t *testing.T) {
 		t.Fatal("zero-tail never zeroed the end of the file")
 	}
 }
+
+func TestCloneKeepsUnsyncedWorkUnsynced(t *testing.T) {
+	rng := newRNG(t)
+	m := vfs.NewMem()
+	f := create(t, m, "/f", []byte("durable"), true)
+	m.SyncDir("/")
+	mustWrite(t, f, []byte("+cached"), 7)
+	create(t, m, "/g", []byte("new"), false)
+	c := m.Clone()
+	if got := readAll(t, c, "/f"); string(got) != "durable+cached" {
+		t.Fatalf("clone reads %q", got)
+	}
+	mustWrite(t, f, []byte("!"), 0) // the original and the clone are independent
+	if got := readAll(t, c, "/f"); string(got) != "durable+cached" {
+		t.Fatalf("clone changed with the original: %q", got)
+	}
+	lost := c.CrashClone(rng, vfs.CrashDropUnsynced)
+	if got := readAll(t, lost, "/f"); string(got) != "durable" || exists(t, lost, "/g") {
+		t.Fatalf("power loss after the clone kept unsynced work: %q, /g %v", got, exists(t, lost, "/g"))
+	}
+}

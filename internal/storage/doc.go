@@ -59,6 +59,16 @@
 // stream (renamed to a tombstone first), rewriting the offsets log and the
 // markers (temporary file, fsync, rename, directory fsync).
 //
+// # Consumer offsets
+//
+// Stored per partition and consumer (Iggy's consumer or consumer group) in
+// the shard's offsets log, whose records ride the same group commit as the
+// appends and which is compacted from memory. When the shard count changes a
+// partition may be opened by another shard: for each (partition, consumer)
+// the record with the newest stamp in any shard's log wins, and the new
+// owner copies it into its own log (see offsets.go). Offsets past a
+// partition's recovered end are clamped down to it, as Iggy does.
+//
 // # Concurrency and lock order
 //
 // Engine and Partition methods are safe for concurrent use. Locks, outermost

@@ -5,6 +5,7 @@ package storage_test
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -351,5 +352,24 @@ func TestClosedEngineRefusesWork(t *testing.T) {
 	}
 	if err := eng.StoreOffset(key0, storage.Consumer{Kind: 1, ID: 1}, 1).Err(); !errors.Is(err, storage.ErrClosed) {
 		t.Fatalf("StoreOffset after Close: %v", err)
+	}
+}
+
+func TestCloseStopsItsGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 3 {
+		e := newOSEnv(t)
+		e.opts.IO = nil // the engine starts and closes its own backend
+		eng := e.open()
+		appendN(t, openPart(t, eng, key0), 0, 10, 5, 10)
+		mustClose(t, eng)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before, %d after Close:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

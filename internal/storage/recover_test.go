@@ -205,3 +205,27 @@ func TestFormatVersionMismatchRefusesToOpen(t *testing.T) {
 		t.Fatalf("open: %v, want ErrFormatVersion", err)
 	}
 }
+
+func TestRecoveryScansMessagesLargerThanItsBuffer(t *testing.T) {
+	e := newMemEnv(t)
+	e.opts.SegmentSize = 64 << 20
+	eng := e.open()
+	p := openPart(t, eng, key0)
+	appendN(t, p, 0, 2, 1, 10)
+	appendN(t, p, 2, 1, 1, 3<<20) // one 3 MiB message
+	appendN(t, p, 3, 2, 2, 10)
+	storage.Abandon(eng)
+	var rec recorder
+	e.opts.Events = rec.events()
+	eng = e.open()
+	defer mustClose(t, eng)
+	p = openPart(t, eng, key0)
+	if info := rec.recovered[0]; info.BytesScanned < 3<<20 || info.NextOffset != 5 {
+		t.Fatalf("recovery %+v", info)
+	}
+	frames, n, err := p.ReadFrom(2, 10, 1024)
+	if err != nil || n != 1 || len(frames) < 3<<20 {
+		t.Fatalf("byte-limited read of a 3 MiB message: %d messages, %d bytes, %v", n, len(frames), err)
+	}
+	checkSequence(t, readAll(t, p), 0)
+}

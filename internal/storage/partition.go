@@ -390,6 +390,9 @@ func (p *Partition) Flush(fsync bool) error {
 		return nil
 	}
 	p.mu.Lock()
+	for p.purging && p.err == nil {
+		p.cond.Wait()
+	}
 	if p.err != nil {
 		err := p.err
 		p.mu.Unlock()

@@ -336,3 +336,49 @@ func TestRetentionRacesAppendsAndReads(t *testing.T) {
 	}
 	checkSequence(t, readAll(t, p), st.FirstOffset)
 }
+
+func TestPurgeRacesAppendsReadsAndFlushes(t *testing.T) {
+	e := newMemEnv(t)
+	e.opts.SegmentSize = 800
+	eng := e.open()
+	defer mustClose(t, eng)
+	p := openPart(t, eng, key0)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	work := []func(i int) error{
+		func(i int) error { _, _, err := p.Append(buildFrames(uint64(i), 2, 50, nil), 2).Wait(); return err },
+		func(i int) error { _, _, err := p.ReadFrom(uint64(i%50), 10, 0); return err },
+		func(i int) error { return p.Flush(i%2 == 0) },
+		func(i int) error { _, _, err := p.ReadFromTimestamp(0, 5, 0); return err },
+	}
+	for _, f := range work {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := f(i); err != nil {
+					t.Errorf("during purges: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	for range 20 {
+		if err := p.Purge(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	msgs := readAll(t, p)
+	for i, m := range msgs {
+		if m.offset != uint64(i) {
+			t.Fatalf("after purges message %d has offset %d", i, m.offset)
+		}
+	}
+}

@@ -37,6 +37,7 @@ type crashOutcome struct {
 	clean      int // active segments trusted through the clean marker
 	unacked    int // states that kept messages never acknowledged
 	segmentsGE int // states with more than one segment in a partition
+	trimmed    int // partitions recovered with their oldest segments deleted
 }
 
 func (o *crashOutcome) issue(format string, args ...any) {
@@ -60,10 +61,11 @@ var crashConsumer = storage.Consumer{Kind: storage.ConsumerKindGroup, ID: 7}
 // crashSnapshot is a crash state and what had been acknowledged before it
 // was taken.
 type crashSnapshot struct {
-	fs         *vfs.Mem
-	mode       vfs.CrashMode
-	ackedLast  []int64 // per partition: last acknowledged offset, -1 if none
-	ackedStore []int64 // per partition: last acknowledged stored consumer offset
+	fs           *vfs.Mem
+	mode         vfs.CrashMode
+	ackedLast    []int64  // per partition: last acknowledged offset, -1 if none
+	ackedStore   []int64  // per partition: last acknowledged stored consumer offset
+	firstAtLeast []uint64 // per partition: first offset after the completed DeleteSegments
 }
 
 // runCrashCampaign runs random workloads on the in-memory file system, takes
@@ -118,6 +120,7 @@ func crashWorkload(t *testing.T, rng *rand.Rand, cfg crashConfig) []crashSnapsho
 	}
 	ackedLast := make([]atomic.Int64, len(parts))
 	ackedStore := make([]atomic.Int64, len(parts))
+	firstAtLeast := make([]atomic.Uint64, len(parts))
 	var progress atomic.Int64
 	batches := 20 + rng.IntN(40)
 	var wg sync.WaitGroup
@@ -156,7 +159,14 @@ func crashWorkload(t *testing.T, rng *rand.Rand, cfg crashConfig) []crashSnapsho
 				}
 				return true
 			}
-			for range batches {
+			for b := range batches {
+				if b%15 == 14 { // retention at work: the deletion is durable when it returns
+					if _, err := p.DeleteSegments(1); err != nil {
+						t.Errorf("delete segments: %v", err)
+						return
+					}
+					firstAtLeast[i].Store(p.FirstOffset())
+				}
 				n := 1 + prng.IntN(4)
 				window = append(window, p.Append(buildFrames(seq, n, 20+prng.IntN(180), nil), n))
 				seq += uint64(n)
@@ -180,10 +190,12 @@ func crashWorkload(t *testing.T, rng *rand.Rand, cfg crashConfig) []crashSnapsho
 		}()
 	}
 	snapshot := func() crashSnapshot {
-		s := crashSnapshot{ackedLast: make([]int64, len(parts)), ackedStore: make([]int64, len(parts))}
+		s := crashSnapshot{ackedLast: make([]int64, len(parts)), ackedStore: make([]int64, len(parts)),
+			firstAtLeast: make([]uint64, len(parts))}
 		for i := range parts {
 			s.ackedLast[i] = ackedLast[i].Load()
 			s.ackedStore[i] = ackedStore[i].Load()
+			s.firstAtLeast[i] = firstAtLeast[i].Load()
 		}
 		s.mode = cfg.modes[rng.IntN(len(cfg.modes))]
 		s.fs = mem.CrashClone(rng, s.mode)
@@ -245,13 +257,22 @@ func checkCrashState(t *testing.T, rng *rand.Rand, s crashSnapshot, io vfs.Backe
 			out.notPrefix++
 			out.issue("mode %s: partition %s: recovered log is not a prefix of what was appended", s.mode, k)
 		}
+		first := p.FirstOffset()
+		if first < s.firstAtLeast[i] {
+			out.notPrefix++
+			out.issue("mode %s: partition %s: starts at %d, segments below %d were durably deleted", s.mode, k, first, s.firstAtLeast[i])
+		}
+		if first > 0 {
+			out.trimmed++
+		}
+		end := first + uint64(len(msgs)) // one past the last recovered offset
 		out.acked += int(s.ackedLast[i] + 1)
-		if len(msgs) > int(s.ackedLast[i]+1) {
+		if int64(end) > s.ackedLast[i]+1 {
 			out.unacked++
 		}
-		if missing := int(s.ackedLast[i]+1) - len(msgs); missing > 0 {
-			out.lost += missing
-			out.issue("mode %s: partition %s: %d messages recovered, %d acknowledged", s.mode, k, len(msgs), s.ackedLast[i]+1)
+		if missing := s.ackedLast[i] + 1 - int64(end); missing > 0 {
+			out.lost += int(missing)
+			out.issue("mode %s: partition %s: recovered up to %d, %d acknowledged", s.mode, k, end, s.ackedLast[i]+1)
 		}
 		if s.ackedStore[i] > 0 {
 			if got, ok := eng.Offset(k, crashConsumer); !ok || int64(got) < s.ackedStore[i] {
@@ -295,17 +316,19 @@ func checkCrashState(t *testing.T, rng *rand.Rand, s crashSnapshot, io vfs.Backe
 		out.notPrefix++
 		out.issue("second recovery: not a prefix")
 	}
-	if uint64(len(msgs)) < last+1 {
-		out.lost += int(last + 1 - uint64(len(msgs)))
-		out.issue("second recovery: %d messages, %d acknowledged", len(msgs), last+1)
+	if end := p2.FirstOffset() + uint64(len(msgs)); end < last+1 {
+		out.lost += int(last + 1 - end)
+		out.issue("second recovery: recovered up to %d, %d acknowledged", end, last+1)
 	}
 }
 
-// readAllChecked reads every message and reports whether they are offsets
-// 0.. carrying their own sequence numbers with valid checksums.
+// readAllChecked reads every message from the first stored one and reports
+// whether they are consecutive offsets carrying their own sequence numbers
+// with valid checksums.
 func readAllChecked(p *storage.Partition) ([]message, bool) {
 	var out []message
-	var off uint64
+	first := p.FirstOffset()
+	off := first
 	for {
 		frames, n, err := p.ReadFrom(off, 500, 0)
 		if err != nil {
@@ -323,7 +346,7 @@ func readAllChecked(p *storage.Partition) ([]message, bool) {
 		off += uint64(n)
 	}
 	for i, m := range out {
-		if m.offset != uint64(i) || m.seq != uint64(i) {
+		if m.offset != first+uint64(i) || m.seq != m.offset {
 			return out, false
 		}
 	}
@@ -352,13 +375,13 @@ func TestCrashStatesLoseNoAcknowledgedMessage(t *testing.T) {
 		modes: vfs.CrashModes, statesPerRun: 25})
 	t.Logf("states %d in %v: boot failures %d, lost %d of %d acknowledged, not a prefix %d, offsets lost %d",
 		out.states, time.Since(started).Round(time.Millisecond), out.bootFail, out.lost, out.acked, out.notPrefix, out.offsetsLost)
-	t.Logf("recovery work: %d torn tails cut, %d indexes rebuilt, %d clean-marker opens, %d states kept unacknowledged messages, %d partitions had several segments",
-		out.truncated, out.rebuilt, out.clean, out.unacked, out.segmentsGE)
+	t.Logf("recovery work: %d torn tails cut, %d indexes rebuilt, %d clean-marker opens, %d states kept unacknowledged messages, %d partitions had several segments, %d had deleted segments",
+		out.truncated, out.rebuilt, out.clean, out.unacked, out.segmentsGE, out.trimmed)
 	if out.bootFail+out.lost+out.notPrefix+out.offsetsLost > 0 {
 		t.Fatalf("crash states violated durability; first: %s", out.firstIssue)
 	}
-	if out.acked == 0 || out.truncated == 0 || out.rebuilt == 0 || out.clean == 0 || out.segmentsGE == 0 {
-		t.Fatal("the workload did not exercise recovery: no acknowledged message, torn tail, index rebuild, clean open or segment roll")
+	if out.acked == 0 || out.truncated == 0 || out.rebuilt == 0 || out.clean == 0 || out.segmentsGE == 0 || out.trimmed == 0 {
+		t.Fatal("the workload did not exercise recovery: no acknowledged message, torn tail, index rebuild, clean open, segment roll or deletion")
 	}
 }
 

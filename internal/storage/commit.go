@@ -261,6 +261,11 @@ func (c *committer) take(r *round, p *Partition) (more bool) {
 		idxHi: group[k-1].idxOff + group[k-1].idxLen,
 		idxAt: int64(group[0].first-seg.start) * indexEntrySize}
 	for i := range group {
+		if invariants && i > 0 && (group[i].logOff != group[i-1].logOff+int64(len(group[i-1].frames)) ||
+			group[i].first != group[i-1].last+1) {
+			panic(fmt.Sprintf("BUG: partition %s batch at %d/%d does not follow %d/%d", p.key,
+				group[i].first, group[i].logOff, group[i-1].last, group[i-1].logOff))
+		}
 		pt.frames = append(pt.frames, group[i].frames)
 	}
 	seg.refs++ // retention must not close seg's files before this part is finished

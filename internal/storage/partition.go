@@ -289,6 +289,9 @@ func (p *Partition) complete(through uint64) {
 		if p.err != nil && b.last >= p.failFrom {
 			b.app.finish(p.err)
 		} else {
+			if invariants && b.first != p.visible {
+				panic(fmt.Sprintf("BUG: partition %s acknowledges offset %d while %d is the next visible", p.key, b.first, p.visible))
+			}
 			p.visible = b.last + 1
 			b.app.finish(nil)
 		}

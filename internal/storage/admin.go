@@ -231,6 +231,28 @@ func (e *Engine) DropPartition(k Key) error {
 	return nil
 }
 
+// ClosePartition closes partition k without deleting anything: appends in
+// flight are waited for, later ones fail with ErrClosed, and its files are
+// closed. OpenPartition may then open it again, recovering from disk; this is
+// how a partition failed by an I/O error is brought back without restarting
+// the engine. A partition that is not open is not an error.
+func (e *Engine) ClosePartition(k Key) error {
+	e.openMu.Lock()
+	defer e.openMu.Unlock()
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return ErrClosed
+	}
+	p := e.parts[k]
+	delete(e.parts, k)
+	e.mu.Unlock()
+	if p != nil {
+		p.discard()
+	}
+	return nil
+}
+
 // discard closes p for good: appends in flight are waited for, files closed.
 func (p *Partition) discard() {
 	p.mu.Lock()

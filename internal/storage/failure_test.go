@@ -133,3 +133,36 @@ func TestOffsetsLogErrorFailsOffsetStores(t *testing.T) {
 	p := openPart(t, eng, key0)
 	appendN(t, p, 0, 5, 5, 10) // partitions are unaffected
 }
+
+func TestFailedPartitionReopensWithoutRestart(t *testing.T) {
+	mem := vfs.NewMem()
+	e := newMemEnv(t)
+	inj := &errorfs.Nth{N: 3, Kind: errorfs.OpSync, Match: errorfs.PathSuffix(".log"), Err: errorfs.ErrIO}
+	e.opts.FS = errorfs.Wrap(mem, inj)
+	eng := e.open()
+	defer mustClose(t, eng)
+	p := openPart(t, eng, key0)
+	other := openPart(t, eng, storage.Key{Stream: 1, Topic: 1, Partition: 2})
+	acked := 0
+	for range 10 {
+		if _, _, err := p.Append(buildFrames(uint64(acked), 2, 20, nil), 2).Wait(); err != nil {
+			break
+		}
+		acked += 2
+	}
+	if p.Err() == nil || !errors.Is(p.Err(), storage.ErrPartitionFailed) {
+		t.Fatalf("partition not failed: %v", p.Err())
+	}
+	appendN(t, other, 0, 4, 2, 20) // the other partition keeps working
+	if err := eng.ClosePartition(key0); err != nil {
+		t.Fatal(err)
+	}
+	p = openPart(t, eng, key0)
+	msgs := readAll(t, p)
+	checkSequence(t, msgs, 0)
+	if len(msgs) < acked {
+		t.Fatalf("%d messages after reopening, %d acknowledged", len(msgs), acked)
+	}
+	appendN(t, p, uint64(len(msgs)), 6, 3, 20)
+	checkSequence(t, readAll(t, p), 0)
+}

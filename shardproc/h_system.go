@@ -252,7 +252,7 @@ func (s *Shard) snapshotPart(t uint8) (string, []byte) {
 		return "server_logs.txt", []byte("riffled logs to stderr (the journal under systemd: journalctl -u riffled)\n")
 	case snapConfig:
 		b, _ := json.MarshalIndent(s.cfg, "", "  ")
-		return "server_config.json", b
+		return "server_config.txt", b // Iggy names every entry <type>.txt
 	}
 	return "unknown.txt", nil
 }

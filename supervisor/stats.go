@@ -64,6 +64,7 @@ func (s *Supervisor) stats() protocol.Stats {
 
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	var opened uint32 // partitions the shards have open
 	for _, c := range s.replicas() {
 		wg.Add(1)
 		go func() {
@@ -80,6 +81,7 @@ func (s *Supervisor) stats() protocol.Stats {
 			}
 			mu.Lock()
 			st.SegmentsCount += ss.Segments
+			opened += ss.Partitions
 			st.MessagesCount += ss.Messages
 			st.MessagesSizeBytes += ss.MessagesBytes
 			st.ReadBytes += ss.ReadBytes
@@ -89,6 +91,11 @@ func (s *Supervisor) stats() protocol.Stats {
 		}()
 	}
 	wg.Wait()
+	// A partition no shard has opened yet has its first, empty segment, as
+	// GetTopic reports it.
+	if st.PartitionsCount > opened {
+		st.SegmentsCount += st.PartitionsCount - opened
+	}
 
 	// Memory and CPU of the whole process tree.
 	var cpuSeconds float64

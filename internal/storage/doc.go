@@ -40,8 +40,8 @@
 // issued after its write returned (DurabilityFsync). Readers see exactly the
 // completed batches. A write or fsync error fails the partition: that batch
 // and every later one get the error, nothing after it is acknowledged, and
-// there is no retry; closing the engine and opening it again recovers from
-// disk.
+// there is no retry; ClosePartition and OpenPartition (or closing and
+// opening the engine) recover it from disk.
 //
 // # Recovery
 //
@@ -74,7 +74,7 @@
 // Engine and Partition methods are safe for concurrent use. Locks, outermost
 // first; no goroutine holds two of the same row:
 //
-//	Engine.openMu   OpenPartition, DropPartition, DropTopic, DropStream, SweepOrphans
+//	Engine.openMu   OpenPartition, ClosePartition, Drop*, SweepOrphans
 //	Engine.mu       the partition maps (held briefly, never across I/O)
 //	Partition.mu    a partition's segments, offsets and queues (never across a Wait)
 //	committer.mu    the dirty list

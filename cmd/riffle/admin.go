@@ -41,7 +41,7 @@ func (g *globals) ctlCall(typ string, req, out any, timeout time.Duration) error
 	path := g.ctlPath()
 	conn, err := ipc.Dial(path)
 	if err != nil {
-		return fmt.Errorf("connect to %s (is riffled running? --ctl sets the path): %w", path, err)
+		return &ctlError{fmt.Errorf("connect to %s (is riffled running? --ctl sets the path): %w", path, err)}
 	}
 	p := ipc.NewPeer(conn, nil)
 	go p.Run()
@@ -56,7 +56,7 @@ func (g *globals) ctlCall(typ string, req, out any, timeout time.Duration) error
 }
 
 func (g *globals) printJSON(v any) error {
-	enc := json.NewEncoder(os.Stdout)
+	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
@@ -66,7 +66,7 @@ func shardCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List shard processes",
-		Args:  cobra.NoArgs,
+		Args:  exactArgs(0),
 		RunE: func(*cobra.Command, []string) error {
 			var l ipc.ShardList
 			if err := g.ctlCall(ipc.TypeShardList, nil, &l, 10*time.Second); err != nil {
@@ -82,11 +82,11 @@ func shardCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "restart N",
 		Short: "Drain shard N, stop it gracefully and start a new one on the same CPU",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			n, err := strconv.Atoi(args[0])
 			if err != nil || n < 0 {
-				return fmt.Errorf("shard %q: want a shard number", args[0])
+				return usageErrorf("shard %q: want a shard number", args[0])
 			}
 			var res ipc.ShardRestartResult
 			if err := g.ctlCall(ipc.TypeShardRestart, ipc.ShardRestart{V: 1, Shard: n}, &res, 2*time.Minute); err != nil {
@@ -120,7 +120,7 @@ func serverCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "status",
 		Short: "Show the supervisor, front and shards",
-		Args:  cobra.NoArgs,
+		Args:  exactArgs(0),
 		RunE: func(*cobra.Command, []string) error {
 			var st ipc.Status
 			if err := g.ctlCall(ipc.TypeStatus, nil, &st, 10*time.Second); err != nil {
@@ -148,7 +148,7 @@ func serverCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use:   "reload",
 		Short: "Rolling restart of every shard and then the front with the binary and config on disk; returns when done",
-		Args:  cobra.NoArgs,
+		Args:  exactArgs(0),
 		RunE: func(*cobra.Command, []string) error {
 			var res ipc.ReloadResult
 			if err := g.ctlCall(ipc.TypeReload, nil, &res, 10*time.Minute); err != nil {

@@ -43,6 +43,12 @@
 // there is no retry; ClosePartition and OpenPartition (or closing and
 // opening the engine) recover it from disk.
 //
+// Reads (AppendFrom, ReadFrom, ReadFromTimestamp) are synchronous preads
+// through vfs.File.ReadAt of the index and log, bounded by the acknowledged
+// end, and verify every message's offset and checksum before returning it.
+// A reader holds a reference on the segments it reads, so retention and
+// Purge never close files under it.
+//
 // # Recovery
 //
 // See recover.go and checkpoint.go: sealed segments are checked cheaply and
@@ -72,7 +78,7 @@
 // # Concurrency and lock order
 //
 // Engine and Partition methods are safe for concurrent use. Locks, outermost
-// first; no goroutine holds two of the same row:
+// first; a goroutine holding one takes only locks further down:
 //
 //	Engine.openMu   OpenPartition, ClosePartition, Drop*, SweepOrphans
 //	Engine.mu       the partition maps (held briefly, never across I/O)

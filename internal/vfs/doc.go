@@ -23,7 +23,8 @@
 // leave: synced data always, and of the rest whatever the CrashMode keeps
 // (nothing, everything, a prefix, a reordered subset of sectors, a torn last
 // write, a zero-filled tail), with each unsynced directory change kept or lost
-// on its own but never half applied.
+// on its own but never half applied. Clone copies page cache and disk state
+// alike, which is what a process crash leaves.
 //
 // vfs never logs and never imports storage, uring, ipc or net.
 //

@@ -15,7 +15,7 @@ import (
 )
 
 // TestRiffledUnderSystemd boots systemd in systemd-nspawn, installs the
-// real binaries and units with `make install`, and checks the lifecycle
+// real binaries and units with `make install` inside it, and checks the lifecycle
 // systemd sees (issue 5, acceptance 2 and 3). The checks run in order on
 // one container and each starts riffled again if an earlier one left it
 // stopped. Needs root and systemd-nspawn; the root file system is built
@@ -28,7 +28,9 @@ func TestRiffledUnderSystemd(t *testing.T) {
 	built := time.Now()
 	t.Logf("root file system ready and binaries built in %v", built.Sub(begin).Round(time.Millisecond))
 	s := &session{c: bootContainer(t, rootfs, payload)}
-	s.installRiffle(t)
+	if !t.Run("make install sets up user, binaries, units and config", s.installRiffle) {
+		t.FailNow()
+	}
 
 	t.Run("start becomes active after READY", s.checkStart)
 	t.Run("ping through the front", s.checkPing)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,22 +40,43 @@ const (
 	payloadDir  = "/mnt/payload"
 )
 
-// buildPayload runs `make install` (version A) into a staging tree and
-// `make build` (version B) next to it, and returns the directory. The
-// binaries are static so they run on the container's libc whatever the
-// host's is.
+// buildPayload builds riffled and riffle as version A and as version B with
+// `make build`, and copies what `make install` reads (the Makefile, the
+// units, riffled.toml) and the host's make next to them. It returns the
+// directory. The binaries are static so they run on the container's libc
+// whatever the host's is.
 func buildPayload(t *testing.T) string {
 	t.Helper()
 	statSources(t)
 	dir := t.TempDir()
-	for _, args := range [][]string{
-		{"install", "DESTDIR=" + filepath.Join(dir, "root"), "BIN=" + filepath.Join(dir, "bin-a"), "VERSION=" + versionA},
-		{"build", "BIN=" + filepath.Join(dir, "bin-b"), "VERSION=" + versionB},
-	} {
-		cmd := exec.Command("make", append([]string{"-C", ".."}, args...)...)
+	for _, v := range []struct{ bin, version string }{{"bin-a", versionA}, {"bin-b", versionB}} {
+		args := []string{"-C", "..", "build", "BIN=" + filepath.Join(dir, v.bin), "VERSION=" + v.version}
+		cmd := exec.Command("make", args...)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("make %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	hostMake, err := exec.LookPath("make")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, dst := range map[string]string{
+		"../Makefile":     "src/Makefile",
+		"../riffled.toml": "src/riffled.toml",
+		"riffled.service": "src/systemd/riffled.service",
+		"riffled.socket":  "src/systemd/riffled.socket",
+		hostMake:          "tools/make",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, dst)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), readFile(t, src), st.Mode().Perm()); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return dir
@@ -98,15 +120,68 @@ type session struct {
 	c *container
 }
 
-// installRiffle copies the `make install` tree into the container and
-// creates the system user, as `make install` does without DESTDIR.
+// installRiffle runs the repository's `make install` in the container as
+// an operator would, with an empty DESTDIR: binaries, units, config, the
+// system user and daemon-reload. The build step is skipped (GO=true) and BIN
+// names the version A binaries built on the host. make is the host's (the
+// minimal root file system has none); where it cannot run on the
+// container's libc, the same steps are done one by one and the check says so.
 func (s *session) installRiffle(t *testing.T) {
-	t.Helper()
-	s.c.must(t, "cp", "-a", payloadDir+"/root/.", "/")
-	s.c.must(t, "groupadd", "--system", "riffle")
-	s.c.must(t, "useradd", "--system", "--gid", "riffle", "--home-dir", "/var/lib/riffle",
-		"--no-create-home", "--shell", "/usr/sbin/nologin", "riffle")
-	s.c.must(t, "systemctl", "daemon-reload")
+	makeArgs := []string{payloadDir + "/tools/make", "-C", payloadDir + "/src", "install", "GO=true", "BIN=" + payloadDir + "/bin-a"}
+	if out, err := s.c.run(time.Minute, payloadDir+"/tools/make", "--version"); err != nil {
+		t.Logf("the host's make does not run in the container (%v: %s); installing step by step instead", err, out)
+		s.c.must(t, "install", "-D", "-m", "0755", "-t", "/usr/local/bin", payloadDir+"/bin-a/riffled", payloadDir+"/bin-a/riffle")
+		s.c.must(t, "install", "-D", "-m", "0644", "-t", "/etc/systemd/system", payloadDir+"/src/systemd/riffled.service", payloadDir+"/src/systemd/riffled.socket")
+		s.c.must(t, "install", "-D", "-m", "0644", payloadDir+"/src/riffled.toml", "/etc/riffle/riffled.toml")
+		s.c.must(t, "groupadd", "--system", "riffle")
+		s.c.must(t, "useradd", "--system", "--gid", "riffle", "--home-dir", "/var/lib/riffle", "--no-create-home", "--shell", "/usr/sbin/nologin", "riffle")
+		s.c.must(t, "systemctl", "daemon-reload")
+	} else {
+		s.c.must(t, makeArgs...)
+	}
+
+	pw := strings.Split(s.c.must(t, "getent", "passwd", "riffle"), ":")
+	gr := strings.Split(s.c.must(t, "getent", "group", "riffle"), ":")
+	if len(pw) != 7 || len(gr) != 4 {
+		t.Fatalf("getent: user riffle %q, group riffle %q", pw, gr)
+	}
+	if uid, _ := strconv.Atoi(pw[2]); uid <= 0 || uid >= 1000 || pw[3] != gr[2] || pw[5] != "/var/lib/riffle" || pw[6] != "/usr/sbin/nologin" {
+		t.Errorf("user riffle is %q, group %q; want a system uid in group riffle, home /var/lib/riffle, shell /usr/sbin/nologin", pw, gr)
+	}
+	if v := s.c.must(t, riffledPath, "--version"); v != "riffled "+versionA {
+		t.Errorf("installed %s --version: %q, want riffled %s", riffledPath, v, versionA)
+	}
+	for host, inside := range map[string]string{
+		"riffled.service": "/etc/systemd/system/riffled.service",
+		"riffled.socket":  "/etc/systemd/system/riffled.socket",
+		"../riffled.toml": "/etc/riffle/riffled.toml",
+	} {
+		if !bytes.Equal(readFile(t, s.c.path(inside)), readFile(t, host)) {
+			t.Errorf("%s in the container differs from the repository's %s", inside, host)
+		}
+	}
+	if st := s.show(t, "riffled.service", "LoadState", "NeedDaemonReload"); st["LoadState"] != "loaded" || st["NeedDaemonReload"] != "no" {
+		t.Errorf("riffled.service after make install: %v", st)
+	}
+	if t.Failed() {
+		return
+	}
+
+	// Installing again keeps the operator's config and the user.
+	conf := s.c.path("/etc/riffle/riffled.toml")
+	edited := append(readFile(t, conf), "# edited by the operator\n"...)
+	if err := os.WriteFile(conf, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.c.run(time.Minute, payloadDir+"/tools/make", "--version"); err == nil {
+		out := s.c.must(t, makeArgs...)
+		if got := readFile(t, conf); !bytes.Equal(got, edited) || !strings.Contains(out, "keeping") {
+			t.Errorf("a second make install did not keep the edited /etc/riffle/riffled.toml:\n%s", out)
+		}
+		if again := strings.Split(s.c.must(t, "getent", "passwd", "riffle"), ":"); !slices.Equal(again, pw) {
+			t.Errorf("a second make install changed user riffle from %q to %q", pw, again)
+		}
+	}
 }
 
 // show returns properties of a unit.

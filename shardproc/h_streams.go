@@ -171,11 +171,16 @@ func (c *conn) purgeStream(payload []byte) (protocol.Status, []byte) {
 	return st, nil
 }
 
-// topicDetails builds TopicInfo followed by every PartitionInfo.
-func (c *conn) topicDetails(sid, tid uint32) []byte {
-	var refs []metadata.PartitionRef
-	c.s.md.read(func(m *metadata.State) { refs = topicRefs(m, sid, tid) })
-	stats := c.s.partitionStats(refs)
+// topicDetails builds TopicInfo followed by every PartitionInfo. A created
+// topic is described as Iggy 0.8.0 answers CreateTopic: every partition with
+// zero segments, offset, size and messages, whatever storage already made.
+func (c *conn) topicDetails(sid, tid uint32, created bool) []byte {
+	var stats map[uint64]control.PartitionStat
+	if !created {
+		var refs []metadata.PartitionRef
+		c.s.md.read(func(m *metadata.State) { refs = topicRefs(m, sid, tid) })
+		stats = c.s.partitionStats(refs)
+	}
 	var out []byte
 	c.s.md.read(func(m *metadata.State) {
 		t := m.Topic(sid, tid)
@@ -209,7 +214,7 @@ func (c *conn) getTopic(payload []byte) (protocol.Status, []byte) {
 	if st != protocol.StatusOK {
 		return st, nil
 	}
-	return protocol.StatusOK, c.topicDetails(sid, tid)
+	return protocol.StatusOK, c.topicDetails(sid, tid, false)
 }
 
 func (c *conn) getTopics(payload []byte) (protocol.Status, []byte) {
@@ -253,7 +258,7 @@ func (c *conn) createTopic(payload []byte) (protocol.Status, []byte) {
 	if st != protocol.StatusOK {
 		return st, nil
 	}
-	return protocol.StatusOK, c.topicDetails(res.StreamID, res.TopicID)
+	return protocol.StatusOK, c.topicDetails(res.StreamID, res.TopicID, true)
 }
 
 func (c *conn) deleteTopic(payload []byte) (protocol.Status, []byte) {

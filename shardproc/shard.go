@@ -135,6 +135,7 @@ func (s *Shard) main() error {
 	if os.Getenv("RIFFLE_DEBUG_UNPIN_SHARD") != "" {
 		unpinOneThread() // unstable test knob: the supervisor must refuse this shard
 	}
+	defer s.startProfile()()
 	threads, err := affinity.ThreadCPUs(0)
 	if err != nil {
 		return err

@@ -53,9 +53,10 @@ var bootArgs = []string{
 }
 
 // containerEnv is the whole environment of commands run in the container,
-// so nothing of the test's own environment leaks in.
+// that of a root shell there, so nothing of the test's own leaks in.
 var containerEnv = []string{
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"HOME=/root", "USER=root", "LOGNAME=root",
 	"SYSTEMD_PAGER=", "SYSTEMD_COLORS=0", "LANG=C.UTF-8",
 }
 

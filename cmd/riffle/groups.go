@@ -156,7 +156,15 @@ type offsetView struct {
 }
 
 func offsetCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "offset", Aliases: []string{"o", "consumer-offset"}, Short: "Get, set and delete stored consumer offsets"}
+	cmd := &cobra.Command{
+		Use:     "offset",
+		Aliases: []string{"o", "consumer-offset"},
+		Short:   "Get, set and delete stored consumer offsets",
+		Long: `Get, set and delete the offsets stored for a consumer (--kind consumer, the
+default) or a consumer group (--kind consumer_group). As in Iggy 0.8, only a
+member of a group may store or delete the group's offset, so for groups the CLI
+can read offsets but set and delete answer consumer_group_member_not_found.`,
+	}
 	// target parses CONSUMER STREAM TOPIC PARTITION and the --kind flag.
 	type target struct {
 		consumer      protocol.Consumer

@@ -48,8 +48,8 @@ type memNode struct {
 	children map[string]*memNode // current view
 	durable  map[string]*memNode // durable view; pending dirOps apply on top
 	// File state.
-	data    []byte   // current content (page cache)
-	synced  []byte   // durable content
+	data    chunks   // current content (page cache)
+	synced  chunks   // durable content
 	pending []fileOp // writes and truncates since the last Sync, in order
 }
 
@@ -315,7 +315,7 @@ func (m *Mem) Stat(name string) (os.FileInfo, error) {
 	if n == nil {
 		return nil, pathErr("stat", name, fs.ErrNotExist)
 	}
-	return memInfo{name: path.Base(path.Clean("/" + name)), size: int64(len(n.data)), dir: n.isDir}, nil
+	return memInfo{name: path.Base(path.Clean("/" + name)), size: n.data.size, dir: n.isDir}, nil
 }
 
 // SyncDir implements FS: every pending change to dir's entries becomes durable,
@@ -412,7 +412,7 @@ func writeAt(b []byte, p []byte, off int64) []byte {
 }
 
 func (n *memNode) truncateLocked(size int64) {
-	n.data = setSize(n.data, size)
+	n.data.truncate(size)
 	n.pending = append(n.pending, fileOp{truncate: true, size: size})
 }
 
@@ -451,10 +451,7 @@ func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, pathErr("read", f.name, syscall.EINVAL)
 	}
-	if off >= int64(len(f.n.data)) {
-		return 0, io.EOF
-	}
-	n := copy(p, f.n.data[off:])
+	n := f.n.data.readAt(p, off)
 	if n < len(p) {
 		return n, io.EOF
 	}
@@ -470,7 +467,7 @@ func (f *memFile) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, pathErr("write", f.name, syscall.EINVAL)
 	}
-	f.n.data = writeAt(f.n.data, p, off)
+	f.n.data.writeAt(p, off)
 	f.n.pending = append(f.n.pending, fileOp{off: off, data: append([]byte(nil), p...)})
 	return len(p), nil
 }
@@ -492,7 +489,7 @@ func (f *memFile) Sync() error {
 		return err
 	}
 	for i := range f.n.pending {
-		f.n.synced = f.n.pending[i].applyTo(f.n.synced)
+		f.n.pending[i].applyToChunks(&f.n.synced)
 	}
 	clear(f.n.pending)
 	f.n.pending = f.n.pending[:0]
@@ -518,7 +515,7 @@ func (f *memFile) Size() (int64, error) {
 	if err := f.checkLocked("stat", false); err != nil {
 		return 0, err
 	}
-	return int64(len(f.n.data)), nil
+	return f.n.data.size, nil
 }
 
 func (f *memFile) Name() string { return f.name }

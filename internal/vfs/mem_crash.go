@@ -110,7 +110,7 @@ func (m *Mem) CrashClone(rng *rand.Rand, mode CrashMode) *Mem {
 		}
 		if !n.isDir {
 			data := n.crashData(rng, mode)
-			c := &memNode{data: data, synced: append([]byte(nil), data...)}
+			c := &memNode{data: chunksOf(data), synced: chunksOf(data)}
 			clones[n] = c
 			return c
 		}
@@ -145,8 +145,8 @@ func (m *Mem) Clone() *Mem {
 		c := &memNode{isDir: n.isDir}
 		clones[n] = c
 		if !n.isDir {
-			c.data = append([]byte(nil), n.data...)
-			c.synced = append([]byte(nil), n.synced...)
+			c.data = chunksOf(n.data.bytes())
+			c.synced = chunksOf(n.synced.bytes())
 			c.pending = make([]fileOp, len(n.pending))
 			for i, op := range n.pending {
 				op.data = append([]byte(nil), op.data...)
@@ -179,7 +179,7 @@ func (n *memNode) crashData(rng *rand.Rand, mode CrashMode) []byte {
 	if mode == CrashRandom {
 		mode = CrashMode(rng.IntN(int(CrashRandom)))
 	}
-	out := append([]byte(nil), n.synced...)
+	out := n.synced.bytes()
 	ops := n.pending
 	if len(ops) == 0 {
 		return out
@@ -187,7 +187,7 @@ func (n *memNode) crashData(rng *rand.Rand, mode CrashMode) []byte {
 	switch mode {
 	case CrashDropUnsynced:
 	case CrashKeepAll:
-		out = append(out[:0], n.data...)
+		out = n.data.bytes()
 	case CrashPrefix:
 		k := rng.IntN(len(ops) + 1)
 		for i := range ops[:k] {
@@ -217,7 +217,7 @@ func (n *memNode) crashData(rng *rand.Rand, mode CrashMode) []byte {
 		for i := range ops {
 			out = ops[i].applyTo(out)
 		}
-		if floor := len(n.synced); len(out) > floor {
+		if floor := int(n.synced.size); len(out) > floor {
 			from := floor + rng.IntN(len(out)-floor+1)
 			clear(out[from:])
 		}

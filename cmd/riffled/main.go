@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 
 	"github.com/coreos/go-systemd/v22/activation"
@@ -28,6 +29,13 @@ import (
 	"riffle/shardproc"
 	"riffle/supervisor"
 )
+
+// init keeps the main goroutine on the main OS thread for good. The supervisor
+// starts each child from a goroutine that locks a thread and changes its CPU
+// mask; such a goroutine must never land on the main thread, which the Go
+// runtime parks instead of ending (so the mask would stay, and Pdeathsig tied
+// to that thread would never fire).
+func init() { runtime.LockOSThread() }
 
 func main() {
 	if len(os.Args) > 1 {

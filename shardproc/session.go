@@ -129,9 +129,82 @@ func (c *conn) logoutUser(payload []byte) (protocol.Status, []byte) {
 }
 
 // commit sends a metadata command to the supervisor on behalf of the session
-// and waits until this shard's replica has the change.
+// and waits until this shard's replica has the change. A refusal because the
+// addressed object does not exist goes through hideMissing.
 func (c *conn) commit(cmd metadata.Command) (metadata.Result, protocol.Status) {
-	return c.s.commitMetadata(c.sess.userID, cmd)
+	res, st := c.s.commitMetadata(c.sess.userID, cmd)
+	if notFound(st) {
+		st = c.hideMissing(cmd, st)
+	}
+	return res, st
+}
+
+// hideMissing applies the no-leak rule to a change refused with st because
+// its stream, topic, consumer group or user does not exist (the supervisor
+// resolves before it checks permissions, as Iggy does): only a user whose
+// grants would cover the missing object learns that; others get
+// Unauthorized, as from streamScope and topicScope.
+func (c *conn) hideMissing(cmd metadata.Command, st protocol.Status) protocol.Status {
+	var code protocol.Code
+	var stream, topic *metadata.Identifier
+	switch v := cmd.(type) {
+	case metadata.UpdateStream:
+		code, stream = protocol.CodeUpdateStream, &v.Stream
+	case metadata.DeleteStream:
+		code, stream = protocol.CodeDeleteStream, &v.Stream
+	case metadata.PurgeStream:
+		code, stream = protocol.CodePurgeStream, &v.Stream
+	case metadata.CreateTopic:
+		code, stream = protocol.CodeCreateTopic, &v.Stream
+	case metadata.UpdateTopic:
+		code, stream, topic = protocol.CodeUpdateTopic, &v.Stream, &v.Topic
+	case metadata.DeleteTopic:
+		code, stream, topic = protocol.CodeDeleteTopic, &v.Stream, &v.Topic
+	case metadata.PurgeTopic:
+		code, stream, topic = protocol.CodePurgeTopic, &v.Stream, &v.Topic
+	case metadata.CreatePartitions:
+		code, stream, topic = protocol.CodeCreatePartitions, &v.Stream, &v.Topic
+	case metadata.DeletePartitions:
+		code, stream, topic = protocol.CodeDeletePartitions, &v.Stream, &v.Topic
+	case metadata.CreateConsumerGroup:
+		code, stream, topic = protocol.CodeCreateConsumerGroup, &v.Stream, &v.Topic
+	case metadata.DeleteConsumerGroup:
+		code, stream, topic = protocol.CodeDeleteConsumerGroup, &v.Stream, &v.Topic
+	case metadata.JoinConsumerGroup:
+		code, stream, topic = protocol.CodeJoinConsumerGroup, &v.Stream, &v.Topic
+	case metadata.LeaveConsumerGroup:
+		code, stream, topic = protocol.CodeLeaveConsumerGroup, &v.Stream, &v.Topic
+	case metadata.ChangePassword:
+		code = protocol.CodeChangePassword
+	default:
+		return st // the caller's own objects (tokens), or no object at all
+	}
+	covered := false
+	c.s.md.read(func(m *metadata.State) {
+		if stream == nil {
+			covered = m.Permitted(c.sess.userID, code, nil, nil)
+			return
+		}
+		s, err := m.ResolveStream(*stream)
+		if err != nil {
+			covered = m.Permitted(c.sess.userID, code, ptr(noID), ptr(noID))
+			return
+		}
+		if topic == nil {
+			covered = m.Permitted(c.sess.userID, code, &s, ptr(noID))
+			return
+		}
+		_, t, err := m.ResolveTopic(metadata.NumericID(s), *topic)
+		if err != nil {
+			covered = m.Permitted(c.sess.userID, code, &s, ptr(noID))
+			return
+		}
+		covered = m.Permitted(c.sess.userID, code, &s, &t)
+	})
+	if !covered {
+		return protocol.StatusUnauthorized
+	}
+	return st
 }
 
 // commitMetadata asks the supervisor to prepare and commit cmd for actor.

@@ -50,6 +50,27 @@ func TestShardsArePinnedChildrenOfTheSupervisor(t *testing.T) {
 	if fmt.Sprint(roles) != fmt.Sprint(want) {
 		t.Fatalf("children %v, want %v", roles, want)
 	}
+	// The supervisor keeps one thread per shard pinned (the thread that
+	// forked it, alive as long as the child); its main thread and every other
+	// thread keep the full mask.
+	all := needCPUs(t, 2)
+	supThreads, err := affinity.ThreadCPUs(s.PID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := 0
+	for tid, cpus := range supThreads {
+		if slices.Equal(cpus, all) {
+			continue
+		}
+		pinned++
+		if tid == s.PID() {
+			t.Fatalf("supervisor main thread has Cpus_allowed_list %v, want %v", cpus, all)
+		}
+	}
+	if pinned > 2 {
+		t.Fatalf("%d supervisor threads pinned, want at most one per shard", pinned)
+	}
 	seen := map[int]int{}
 	for id, sh := range s.Shards() {
 		if !slices.Contains(kids, sh.PID) {

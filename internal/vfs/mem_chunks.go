@@ -6,8 +6,9 @@ package vfs
 // whole chunks, never by copying what it already holds.
 const memChunk = 64 << 10
 
-// chunks is a file's content as fixed-size chunks; a nil chunk reads as
-// zeros (a hole).
+// chunks is a file's content as chunks of up to memChunk bytes; bytes past
+// a chunk's length (or in a nil chunk) read as zeros. A chunk starts at the
+// size first written and doubles, so small files stay small.
 type chunks struct {
 	size int64
 	c    [][]byte
@@ -28,10 +29,13 @@ func (c *chunks) writeAt(p []byte, off int64) {
 		for len(c.c) <= i {
 			c.c = append(c.c, nil)
 		}
-		if c.c[i] == nil {
-			c.c[i] = make([]byte, memChunk)
+		n := min(len(p), memChunk-at)
+		if need := at + n; len(c.c[i]) < need {
+			grown := make([]byte, max(need, min(2*len(c.c[i]), memChunk)))
+			copy(grown, c.c[i])
+			c.c[i] = grown
 		}
-		n := copy(c.c[i][at:], p)
+		copy(c.c[i][at:], p[:n])
 		p, off = p[n:], off+int64(n)
 	}
 }
@@ -46,13 +50,12 @@ func (c *chunks) readAt(p []byte, off int64) int {
 	total := len(p)
 	for len(p) > 0 {
 		i, at := int(off/memChunk), int(off%memChunk)
-		var n int
-		if i < len(c.c) && c.c[i] != nil {
-			n = copy(p, c.c[i][at:])
-		} else {
-			n = min(len(p), memChunk-at)
-			clear(p[:n])
+		n := min(len(p), memChunk-at)
+		got := 0
+		if i < len(c.c) && at < len(c.c[i]) {
+			got = copy(p[:n], c.c[i][at:])
 		}
+		clear(p[got:n])
 		p, off = p[n:], off+int64(n)
 	}
 	return total
@@ -65,7 +68,7 @@ func (c *chunks) truncate(size int64) {
 		keep := int((size + memChunk - 1) / memChunk)
 		clear(c.c[min(keep, len(c.c)):])
 		c.c = c.c[:min(keep, len(c.c))]
-		if at := int(size % memChunk); at != 0 && keep-1 < len(c.c) && c.c[keep-1] != nil {
+		if at := int(size % memChunk); at != 0 && keep-1 < len(c.c) && at < len(c.c[keep-1]) {
 			clear(c.c[keep-1][at:])
 		}
 	}

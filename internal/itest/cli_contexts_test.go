@@ -112,7 +112,7 @@ func TestCLIContextsSupplyAddressAndCredentials(t *testing.T) {
 	// Without a context, RIFFLE_ADDR and the credentials come from the
 	// environment.
 	r.bare("RIFFLE_ADDR="+s.Addr, "RIFFLE_USERNAME=iggy", "RIFFLE_PASSWORD=iggy").ok("stream", "get", "ctx-made")
-	r.bare("RIFFLE_ADDR=" + dead).fails(2, []string{"no credentials"}, "stream", "list")
+	r.bare("RIFFLE_ADDR="+dead).fails(2, []string{"no credentials"}, "stream", "list")
 }
 
 // deadAddr returns a local address nothing listens on.

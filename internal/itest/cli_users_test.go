@@ -143,7 +143,7 @@ func TestCLIPersonalAccessTokens(t *testing.T) {
 	if me.UserID == nil || *me.UserID != 0 {
 		t.Fatalf("me with token %+v", me)
 	}
-	tok.bare("RIFFLE_TOKEN=" + token).ok("stream", "list")
+	tok.bare("RIFFLE_TOKEN="+token).ok("stream", "list")
 
 	r.fails(1, []string{"riffle: personal_access_token_already_exists"}, "pat", "create", "ci-token")
 	r.fails(1, []string{"riffle: invalid_personal_access_token_name (50)"}, "pat", "create", "ci")

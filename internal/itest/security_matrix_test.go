@@ -192,6 +192,8 @@ var matrixExcluded = map[protocol.Code]string{
 type matrixTally struct {
 	mu         sync.Mutex
 	cells      int
+	byWant     map[string]int // cells by expected answer
+	effects    int            // cells whose effect on the server was checked
 	violations []string
 	got        map[string]protocol.Status // "user code target" → status
 }
@@ -221,6 +223,10 @@ func (m *matrixTally) run(e *matrixEnv, c *matrixCmd) {
 		cell := fmt.Sprintf("%s %v %s", e.user, c.code, tg.name)
 		m.mu.Lock()
 		m.cells++
+		m.byWant[wantClass(tg, want)]++
+		if tg.miss == missNone && c.probe != nil {
+			m.effects++
+		}
 		m.got[cell] = st
 		m.mu.Unlock()
 		if st != want {
@@ -241,6 +247,19 @@ func (m *matrixTally) run(e *matrixEnv, c *matrixCmd) {
 			}
 		}
 	}
+}
+
+// wantClass names the kind of answer a cell expects, for the summary.
+func wantClass(tg target, want protocol.Status) string {
+	switch {
+	case want == protocol.StatusUnauthorized && tg.miss != missNone:
+		return "missing-hidden"
+	case want == protocol.StatusUnauthorized:
+		return "denied"
+	case tg.miss != missNone:
+		return "missing-reported"
+	}
+	return "allowed"
 }
 
 // newMatrixEnv creates user u's world and session; shared is the id of the
@@ -305,7 +324,7 @@ func TestPermissionMatrix(t *testing.T) {
 	root := s.secLogin(t, "iggy", "iggy")
 	victim := root.createUser(sharedVictim, sharedVictimPass, nil)
 	before := probeUser(&matrixEnv{root: root}, target{user: num(victim)}, false)
-	m := &matrixTally{got: map[string]protocol.Status{}}
+	m := &matrixTally{got: map[string]protocol.Status{}, byWant: map[string]int{}}
 	t.Run("users", func(t *testing.T) {
 		for _, u := range matrixUsers() {
 			t.Run(u.name, func(t *testing.T) {
@@ -326,6 +345,7 @@ func TestPermissionMatrix(t *testing.T) {
 		m.violate("shared victim's password changed: login %v", st)
 	}
 	t.Logf("cells %d, violations %d", m.cells, len(m.violations))
+	t.Logf("expected answers: %v; effect checks %d", m.byWant, m.effects)
 	if n := len(m.violations); n > 0 {
 		if n > 40 {
 			m.violations = m.violations[:40]

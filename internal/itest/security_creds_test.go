@@ -57,6 +57,13 @@ func TestCredentialLifecycle(t *testing.T) {
 	rootPass := book.password("root")
 	s := Start(t, Options{Shards: 2, Env: []string{"RIFFLE_ROOT_PASSWORD=" + rootPass}})
 	root := s.secLogin(t, "iggy", rootPass)
+	// What each login must answer after a restart: the credential state is
+	// as durable as the rest of the metadata.
+	type relogin struct {
+		what, user, secret string // user "" = secret is a token
+		want               protocol.Status
+	}
+	var after []relogin
 
 	t.Run("wrong credentials", func(t *testing.T) {
 		pass := book.password("wrong")
@@ -119,6 +126,8 @@ func TestCredentialLifecycle(t *testing.T) {
 		if st := s.secDial(t).loginPAT(tok); st != protocol.StatusResourceNotFound {
 			t.Fatalf("token login of a deleted user: %v, want %v", st, protocol.StatusResourceNotFound)
 		}
+		after = append(after, relogin{"deleted user's password", "cred-deleted", pass, protocol.StatusInvalidCredentials},
+			relogin{"deleted user's token", "", tok, protocol.StatusResourceNotFound})
 		// A session of the deleted user does not come back to life with a new
 		// user of the same name (and, ids being reused, the same id).
 		again := root.createUser("cred-deleted", book.password("recreated"), nil)
@@ -186,6 +195,9 @@ func TestCredentialLifecycle(t *testing.T) {
 		expectStatus(t, fresh, "a newer session after root changed the password", protocol.StatusUnauthenticated)
 		expectStatus(t, root, "root's own session", protocol.StatusOK)
 		s.secLogin(t, "cred-changed", rootPass2)
+		after = append(after, relogin{"first password", "cred-changed", oldPass, protocol.StatusInvalidCredentials},
+			relogin{"second password", "cred-changed", newPass, protocol.StatusInvalidCredentials},
+			relogin{"password set by root", "cred-changed", rootPass2, protocol.StatusOK})
 	})
 
 	t.Run("deleted token", func(t *testing.T) {
@@ -217,6 +229,8 @@ func TestCredentialLifecycle(t *testing.T) {
 		if st, _ := owner.do(&protocol.DeletePersonalAccessToken{Name: "deleted"}); st != protocol.StatusResourceNotFound {
 			t.Fatalf("deleting it again: %v, want %v", st, protocol.StatusResourceNotFound)
 		}
+		after = append(after, relogin{"deleted token", "", deleted, protocol.StatusResourceNotFound},
+			relogin{"kept token", "", kept, protocol.StatusOK})
 	})
 
 	t.Run("expired token", func(t *testing.T) {
@@ -265,6 +279,7 @@ func TestCredentialLifecycle(t *testing.T) {
 			t.Fatalf("login with an expired token: %v, want %v", st, protocol.StatusPersonalAccessTokenExpired)
 		}
 		expectStatus(t, owner, "the owner's password session", protocol.StatusOK)
+		after = append(after, relogin{"expired token", "", tok, protocol.StatusPersonalAccessTokenExpired})
 	})
 
 	t.Run("token names", func(t *testing.T) {
@@ -299,15 +314,34 @@ func TestCredentialLifecycle(t *testing.T) {
 
 	t.Run("no plaintext at rest", func(t *testing.T) {
 		s.Stop()
-		checkNoSecrets(t, s.Dir, book.secrets)
+		checkNoSecrets(t, s.Dir, book.secrets, "cred-changed")
+	})
+
+	t.Run("after restart", func(t *testing.T) {
+		s2 := Start(t, Options{Shards: 2, Dir: s.Dir})
+		for _, r := range after {
+			c := s2.secDial(t)
+			var st protocol.Status
+			if r.user == "" {
+				st = c.loginPAT(r.secret)
+			} else {
+				st = c.login(r.user, r.secret)
+			}
+			if st != r.want {
+				t.Errorf("%s: login answered %v, want %v", r.what, st, r.want)
+			}
+		}
+		s2.Stop()
+		checkNoSecrets(t, s2.Dir, book.secrets, "cred-changed")
 	})
 }
 
 // checkNoSecrets walks dir (data files and the server log) and fails for
-// every file that holds one of secrets in plain text.
-func checkNoSecrets(t *testing.T, dir string, secrets []string) {
+// every file that holds one of secrets in plain text. control is text that
+// must be found (a username), so the walk is known to read what is stored.
+func checkNoSecrets(t *testing.T, dir string, secrets []string, control string) {
 	t.Helper()
-	files, matches := 0, 0
+	files, matches, controls := 0, 0, 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
@@ -317,6 +351,9 @@ func checkNoSecrets(t *testing.T, dir string, secrets []string) {
 			return err
 		}
 		files++
+		if bytes.Contains(b, []byte(control)) {
+			controls++
+		}
 		for _, sec := range secrets {
 			if bytes.Contains(b, []byte(sec)) {
 				matches++
@@ -328,8 +365,8 @@ func checkNoSecrets(t *testing.T, dir string, secrets []string) {
 	if err != nil {
 		t.Fatalf("walk %s: %v", dir, err)
 	}
-	if files == 0 {
-		t.Fatalf("no files under %s", dir)
+	if controls == 0 {
+		t.Fatalf("no file under %s holds %q: the walk does not see the stored metadata", dir, control)
 	}
 	t.Logf("%d secrets, %d files, %d matches", len(secrets), files, matches)
 }

@@ -213,9 +213,6 @@ type sdkConn struct {
 	shard int // id of the shard serving it
 }
 
-// address is the client address as the server reports it.
-func (c *sdkConn) address() string { return "127.0.0.1:" + strconv.Itoa(c.port) }
-
 // sdkTracked connects an SDK client logged in as user and finds its local
 // port and serving shard. The caller must not open other connections to s
 // meanwhile.

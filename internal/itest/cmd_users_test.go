@@ -394,7 +394,7 @@ func TestPersonalAccessTokenCommands(t *testing.T) {
 	t.Run("an expiring token ends its sessions", func(t *testing.T) {
 		covers(t, protocol.CodeCreatePersonalAccessToken, protocol.CodeLoginWithPersonalAccessToken, protocol.CodeGetPersonalAccessTokens)
 		// The SDK writes its u32 expiry into the high half of the u64, so raw.
-		const expiry = 3 * time.Second
+		const expiry = 5 * time.Second
 		before := uint64(time.Now().UnixMicro())
 		var tok protocol.RawPersonalAccessToken
 		must(t, tok.Decode(ownerRaw.ok(&protocol.CreatePersonalAccessToken{Name: "short", Expiry: uint64(expiry / time.Microsecond)})), "decode token")

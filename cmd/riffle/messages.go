@@ -87,7 +87,11 @@ int64, int128, uint8, uint16, uint32, uint64, uint128, float32, float64.`,
 			if o.batch < 1 {
 				return usageErrorf("--batch: want at least 1")
 			}
-			return g.withClient(0, func(ctx context.Context, c *client.Client) error {
+			timeout := time.Duration(0)
+			if len(args) == 2 {
+				timeout = -1 // standard input may stream for as long as it likes
+			}
+			return g.withClient(timeout, func(ctx context.Context, c *client.Client) error {
 				s := &sender{ctx: ctx, c: c, stream: stream, topic: topic, part: part, headers: headers, batch: o.batch}
 				if len(args) > 2 {
 					for _, m := range args[2:] {

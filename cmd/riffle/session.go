@@ -90,7 +90,8 @@ func (g *globals) resolveCredentials() (credentials, error) {
 }
 
 // withClient connects, logs in and runs fn with a context that ends on
-// SIGINT/SIGTERM or after timeout (callTimeout when 0).
+// SIGINT/SIGTERM or after timeout (callTimeout when 0, no limit when
+// negative).
 func (g *globals) withClient(timeout time.Duration, fn func(ctx context.Context, c *client.Client) error) error {
 	creds, err := g.resolveCredentials()
 	if err != nil {
@@ -101,8 +102,11 @@ func (g *globals) withClient(timeout time.Duration, fn func(ctx context.Context,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	c, err := client.Dial(ctx, g.addr, client.Options{})
 	if err != nil {
 		return err

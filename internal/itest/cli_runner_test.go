@@ -4,13 +4,21 @@ package itest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"riffle/internal/client"
+	"riffle/internal/protocol"
+	"riffle/internal/testutil"
 )
 
 // cliRunner runs the riffle binary against one server with a private config
@@ -31,11 +39,36 @@ type cliResult struct {
 	code   int
 }
 
-// newCLIRunner returns a runner that addresses s as root (iggy/iggy) through
-// flags.
+// cliTokenSeq numbers the root tokens of runners.
+var cliTokenSeq atomic.Int32
+
+// newCLIRunner returns a runner that addresses s as root through flags. It
+// logs in with a personal access token of root (named cliRunnerToken-N) made
+// for it: a password login costs an argon2id hash on the server, which under
+// the race detector makes every run slower. Password logins are tested where
+// they matter (as, contexts, error cases).
 func newCLIRunner(t testing.TB, s *Server) *cliRunner {
-	return &cliRunner{t: t, s: s, cfg: t.TempDir(), auth: []string{"--addr", s.Addr, "-u", "iggy", "-p", "iggy"}}
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Scale(30*time.Second))
+	defer cancel()
+	c, err := client.Dial(ctx, s.Addr, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Login(ctx, "iggy", "iggy"); err != nil {
+		t.Fatalf("login as root: %v", err)
+	}
+	name := fmt.Sprintf("%s-%d", cliRunnerToken, cliTokenSeq.Add(1))
+	token, err := c.CreatePersonalAccessToken(ctx, name, protocol.ExpiryNever)
+	if err != nil {
+		t.Fatalf("create token %s: %v", name, err)
+	}
+	return &cliRunner{t: t, s: s, cfg: t.TempDir(), auth: []string{"--addr", s.Addr, "--token", token}}
 }
+
+// cliRunnerToken prefixes the names of the runners' root tokens.
+const cliRunnerToken = "cli-runner"
 
 // as returns a runner that logs in as user with password.
 func (r *cliRunner) as(user, password string) *cliRunner {

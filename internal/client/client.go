@@ -203,8 +203,13 @@ func (c *Client) armLocked(ctx context.Context) error {
 // *ConnError describing it, with the context's error as the cause when the
 // context ended.
 func (c *Client) breakLocked(ctx context.Context, op string, err error) error {
+	var ne net.Error
 	if cerr := ctx.Err(); cerr != nil {
 		err = cerr
+	} else if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) && errors.As(err, &ne) && ne.Timeout() {
+		// The connection deadline is the context's and may fire before the
+		// context's own timer does.
+		err = context.DeadlineExceeded
 	}
 	err = unwrapOpError(err)
 	c.conn.Close()

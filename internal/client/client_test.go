@@ -35,8 +35,16 @@ type reply struct {
 }
 
 // fakeServer serves every connection with handle, one request at a time, and
-// returns its address.
-func fakeServer(t *testing.T, handle func(f frame) reply) string {
+// returns its address. Each frame's payload is a fresh copy.
+func fakeServer(t testing.TB, handle func(f frame) reply) string {
+	t.Helper()
+	return serveFake(t, handle, false)
+}
+
+// serveFake is fakeServer; with reuse set, payloads share one buffer per
+// connection (valid during handle only), so benchmarks see the client's
+// allocations alone.
+func serveFake(t testing.TB, handle func(f frame) reply, reuse bool) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,6 +66,7 @@ func fakeServer(t *testing.T, handle func(f frame) reply) string {
 				defer wg.Done()
 				defer c.Close()
 				go func() { <-done; c.Close() }()
+				var buf, out []byte
 				for {
 					var hdr [protocol.RequestHeaderSize]byte
 					if _, err := io.ReadFull(c, hdr[:]); err != nil {
@@ -67,7 +76,10 @@ func fakeServer(t *testing.T, handle func(f frame) reply) string {
 					if !ok {
 						return
 					}
-					p := make([]byte, n)
+					if !reuse || cap(buf) < int(n) {
+						buf = make([]byte, n)
+					}
+					p := buf[:n]
 					if _, err := io.ReadFull(c, p); err != nil {
 						return
 					}
@@ -83,8 +95,9 @@ func fakeServer(t *testing.T, handle func(f frame) reply) string {
 					if r.length > 0 {
 						length = r.length
 					}
-					out := protocol.AppendResponseHeader(nil, r.status, length)
-					if _, err := c.Write(append(out, r.payload...)); err != nil {
+					out = protocol.AppendResponseHeader(out[:0], r.status, length)
+					out = append(out, r.payload...)
+					if _, err := c.Write(out); err != nil {
 						return
 					}
 				}

@@ -239,7 +239,7 @@ func matrixCmds() []matrixCmd {
 			return enc(&protocol.UpdatePermissions{User: tg.user, Permissions: &protocol.Permissions{Global: protocol.GlobalPermissions{ReadServers: true}}})
 		}},
 		// Changing one's own password needs no permission: the credential
-		// tests cover it (TestChangedPasswordEndsOtherSessions).
+		// tests cover it (TestSessionsEndWithTheirCredential, "changed password").
 		{code: protocol.CodeChangePassword, targets: userTargets(false),
 			// Whether the new password logs in (it cannot before the
 			// command). The shared victim is checked once, at the end.

@@ -52,7 +52,7 @@ func expectStatus(t *testing.T, c *secConn, what string, want protocol.Status) {
 	}
 }
 
-func TestCredentialLifecycle(t *testing.T) {
+func TestSessionsEndWithTheirCredential(t *testing.T) {
 	book := &secretBook{}
 	rootPass := book.password("root")
 	s := Start(t, Options{Shards: 2, Env: []string{"RIFFLE_ROOT_PASSWORD=" + rootPass}})

@@ -25,8 +25,8 @@ const (
 )
 
 // gateTable classifies every command code. A code of protocol.Codes() that
-// is missing here fails TestAuthGating, so a new command cannot go
-// unclassified.
+// is missing here fails TestCommandsNeedASessionExceptPingAndLogins, so a
+// new command cannot go unclassified.
 var gateTable = map[protocol.Code]gateKind{
 	protocol.CodePing:                         gateOpen,
 	protocol.CodeGetStats:                     gateAuth,
@@ -173,7 +173,7 @@ func gatePayload(code protocol.Code) ([]byte, bool) {
 	return r.AppendTo(nil), true
 }
 
-func TestAuthGating(t *testing.T) {
+func TestCommandsNeedASessionExceptPingAndLogins(t *testing.T) {
 	for _, code := range protocol.Codes() {
 		if _, ok := gateTable[code]; !ok {
 			t.Errorf("command %v (%d) is not classified in gateTable", code, code)

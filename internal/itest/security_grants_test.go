@@ -14,7 +14,7 @@ import (
 // or topic that reuses its id; the root user cannot be deleted or have its
 // permissions changed.
 
-func TestGrantLifecycle(t *testing.T) {
+func TestGrantChangesReachOpenSessions(t *testing.T) {
 	s := Start(t, Options{Shards: 2})
 	root := s.secLogin(t, "iggy", "iggy")
 

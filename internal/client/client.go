@@ -146,12 +146,23 @@ func (c *Client) exchangeLocked(ctx context.Context, code protocol.Code, extra, 
 	if err := c.armLocked(ctx); err != nil {
 		return dst, err
 	}
-	stop := func() bool { return false }
 	if ctx.Done() != nil {
+		// Cancellation interrupts blocked I/O through a deadline in the
+		// past. When the context ends as the exchange finishes, wait for
+		// that deadline to be set and have the next call clear it.
 		conn := c.conn
-		stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+		fired := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() {
+			conn.SetDeadline(time.Unix(1, 0))
+			close(fired)
+		})
+		defer func() {
+			if !stop() {
+				<-fired
+				c.deadline = true
+			}
+		}()
 	}
-	defer stop()
 
 	var err error
 	if extra == nil {

@@ -288,6 +288,25 @@ func TestDeadlineOfOneCallDoesNotLeakIntoTheNext(t *testing.T) {
 	}
 }
 
+func TestCancelRightAfterACallDoesNotBreakTheNext(t *testing.T) {
+	addr := fakeServer(t, func(frame) reply { return reply{} })
+	c := dial(t, addr, client.Options{})
+	for i := range 200 {
+		ctx, cancel := context.WithCancel(context.Background())
+		go cancel()
+		c.Ping(ctx) // may or may not be cancelled
+		if err := c.Ping(context.Background()); err != nil {
+			var ce *client.ConnError
+			if errors.As(err, &ce) && errors.Is(err, client.ErrClosed) {
+				// The cancelled call broke the connection: dial again.
+				c = dial(t, addr, client.Options{})
+				continue
+			}
+			t.Fatalf("round %d: call after a cancelled context: %v", i, err)
+		}
+	}
+}
+
 func TestConcurrentCallsGetTheirOwnReplies(t *testing.T) {
 	addr := fakeServer(t, func(f frame) reply {
 		var q protocol.GetClient

@@ -60,7 +60,9 @@ scripts. Timestamps in JSON are microseconds since the epoch (fields *_us).
 Exit status:
   0  success
   1  the server answered with an error; it is printed as its Iggy name and
-     code, e.g. "riffle: stream_id_not_found (1009)"
+     code, e.g. "riffle: stream_id_not_found (1009)"; a getter that finds
+     nothing prints "riffle: stream 7: not found"; ping: a ping went
+     unanswered
   2  usage error: bad flags or arguments, missing credentials
   3  connection error: the server or ctl.sock could not be reached, or the
      connection broke`

@@ -26,6 +26,9 @@ const (
 	TypeHandoff = "handoff"
 	// TypeConnClosed: shard → front notification (ConnClosed).
 	TypeConnClosed = "conn-closed"
+	// TypeConnAdopted: shard → front notification (ConnClosed, unused
+	// fields) that the shard took over a connection from another shard.
+	TypeConnAdopted = "conn-adopted"
 	// TypeHeartbeat: child → supervisor notification (Heartbeat).
 	TypeHeartbeat = "heartbeat"
 )

@@ -346,6 +346,14 @@ func (f *Front) takeChannel(fr *ipc.Frame) {
 	var peer *ipc.Peer
 	peer = ipc.NewPeer(conn, func(_ *ipc.Peer, m *ipc.Frame) {
 		m.CloseFiles()
+		if m.Type == ipc.TypeConnAdopted {
+			f.mu.Lock()
+			if l := f.shards[id]; l != nil && l.peer == peer {
+				l.conns++
+			}
+			f.mu.Unlock()
+			return
+		}
 		if m.Type != ipc.TypeConnClosed {
 			return
 		}

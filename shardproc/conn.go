@@ -32,8 +32,11 @@ type conn struct {
 	remote string
 	id     uint32 // Iggy client id: XXH32 of "ip:port"
 
-	sess   session
-	joined bool // joined a consumer group at some point
+	sess     session
+	joined   bool            // joined a consumer group at some point
+	sent     bool            // a SendMessages was served (migration is tried once)
+	migrated bool            // handed to another shard: never touch the socket again
+	pending  *pendingRequest // a request that came with a migrated connection
 
 	mu       sync.Mutex // guards stopping, inFrame and read deadlines
 	stopping bool
@@ -63,8 +66,14 @@ func (s *Shard) serveConn(f *os.File, h ipc.Handoff) {
 	}
 }
 
+// pendingRequest is a request to serve before reading from the socket.
+type pendingRequest struct {
+	code    protocol.Code
+	payload []byte
+}
+
 func (c *conn) close() {
-	c.nc.Close()
+	c.nc.Close() // after a migration this closes only this shard's descriptor
 	c.s.mu.Lock()
 	delete(c.s.conns, c)
 	n := len(c.s.conns)
@@ -73,7 +82,9 @@ func (c *conn) close() {
 	if front != nil {
 		front.Notify(ipc.TypeConnClosed, ipc.ConnClosed{V: 1, Conns: n}, nil)
 	}
-	c.s.clientEvent(c, true) // the supervisor drops the client and its memberships
+	if !c.migrated {
+		c.s.clientEvent(c, true) // the supervisor drops the client and its memberships
+	}
 }
 
 // errIdleStop ends a frame loop that was waiting for a frame when the shard stopped.
@@ -85,6 +96,18 @@ func (c *conn) serve(ctx context.Context) error {
 	defer stop()
 	if c.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
 		c.log.Debug("connection adopted")
+	}
+	if p := c.pending; p != nil {
+		c.pending = nil
+		c.beginFrame()
+		st, body := c.dispatch(p.code, p.payload)
+		if err := c.reply(st, body); err != nil {
+			return nil
+		}
+		if c.endFrame() {
+			c.writeDisconnected()
+			return nil
+		}
 	}
 	var hdr [protocol.RequestHeaderSize]byte
 	for {
@@ -103,11 +126,15 @@ func (c *conn) serve(ctx context.Context) error {
 			c.reply(protocol.StatusInvalidCommand, nil) // never allocate an oversized declared length
 			return nil
 		}
-		payload := make([]byte, n)
-		if err := c.read(payload, true); err != nil {
+		buf := getPayload(int(n))
+		if err := c.read(*buf, true); err != nil {
 			return nil
 		}
-		st, body := c.dispatch(code, payload)
+		st, body := c.dispatch(code, *buf)
+		putPayload(buf)
+		if c.migrated {
+			return nil // another shard serves the client now
+		}
 		if err := c.reply(st, body); err != nil {
 			return nil
 		}

@@ -69,6 +69,10 @@ func (s *Shard) waitPeer(ctx context.Context, id int) *ipc.Peer {
 
 // handlePeer serves requests from other shards.
 func (s *Shard) handlePeer(p *ipc.Peer, f *ipc.Frame) {
+	if f.Type == control.TypeMigrate {
+		s.adopt(p, f)
+		return
+	}
 	f.CloseFiles()
 	if f.Type != control.TypeOwner {
 		if f.ID != 0 {

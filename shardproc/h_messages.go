@@ -24,6 +24,7 @@ func (c *conn) sendMessages(payload []byte) (protocol.Status, []byte) {
 	}
 	var ref metadata.PartitionRef
 	var st protocol.Status
+	fixed := false // the partition does not depend on a counter: migration helps
 	c.s.md.read(func(m *metadata.State) {
 		var s, t uint32
 		if s, t, st = c.topicScope(m, protocol.CodeSendMessages, req.Stream, req.Topic); st != protocol.StatusOK {
@@ -31,6 +32,7 @@ func (c *conn) sendMessages(payload []byte) (protocol.Status, []byte) {
 		}
 		top := m.Topic(s, t)
 		n := uint32(len(top.Partitions))
+		fixed = n == 1 || req.Partitioning.Kind == protocol.PartitioningPartitionID
 		var pid uint32
 		switch req.Partitioning.Kind {
 		case protocol.PartitioningBalanced:
@@ -60,6 +62,11 @@ func (c *conn) sendMessages(payload []byte) (protocol.Status, []byte) {
 	})
 	if st != protocol.StatusOK {
 		return st, nil
+	}
+	first := !c.sent
+	c.sent = true
+	if first && fixed && !c.joined && int(ref.Shard) != c.s.id && c.tryMigrate(int(ref.Shard), protocol.CodeSendMessages, payload) {
+		return protocol.StatusOK, nil // answered by the new owner of the connection
 	}
 	reply, _ := c.s.onOwner(context.Background(), ref.Shard, &control.OwnerRequest{
 		Op: control.OpAppend, Stream: ref.StreamID, Topic: ref.TopicID, Partition: ref.PartitionID,

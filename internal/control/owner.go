@@ -80,3 +80,25 @@ type PartitionStat struct {
 	Messages      uint64 `msgpack:"messages"`
 	CurrentOffset uint64 `msgpack:"current_offset"`
 }
+
+// TypeMigrate is a shard → shard request handing over a client connection
+// (Files[0]) with its session and the request that prompted the move (Body).
+const TypeMigrate = "migrate"
+
+// Migrate carries a migrating connection's session.
+type Migrate struct {
+	V        int    `msgpack:"v"`
+	Remote   string `msgpack:"remote"`
+	ClientID uint32 `msgpack:"client_id"`
+	Authed   bool   `msgpack:"authed"`
+	UserID   uint32 `msgpack:"user_id"`
+	Cred     string `msgpack:"cred"`
+	ViaPAT   bool   `msgpack:"via_pat"`
+	Code     uint32 `msgpack:"code"` // the pending request's command code
+}
+
+// MigrateReply says whether the shard took the connection.
+type MigrateReply struct {
+	V       int  `msgpack:"v"`
+	Adopted bool `msgpack:"adopted"`
+}

@@ -98,7 +98,12 @@ func (f *contextFile) save(path string) error {
 
 // activeContext returns the active context and its name, or nil when none is
 // active. An active name without an entry is a usage error.
+// With no place for a contexts file (no $HOME, as for a service), there is no
+// active context: commands run from their flags and environment alone.
 func activeContext() (*contextEntry, string, error) {
+	if _, err := os.UserConfigDir(); err != nil {
+		return nil, "", nil
+	}
 	f, path, err := loadContexts()
 	if err != nil || f.Active == "" {
 		return nil, "", err

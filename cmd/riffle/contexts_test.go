@@ -74,3 +74,12 @@ func TestMalformedContextsFileIsAUsageError(t *testing.T) {
 		t.Fatalf("error %v, want a usage error", err)
 	}
 }
+
+func TestNoContextWithoutAConfigDirectory(t *testing.T) {
+	t.Setenv("HOME", "")
+	t.Setenv("XDG_CONFIG_HOME", "")
+	e, name, err := activeContext()
+	if err != nil || e != nil || name != "" {
+		t.Fatalf("activeContext() = %v, %q, %v; want none and no error", e, name, err)
+	}
+}

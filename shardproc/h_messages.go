@@ -196,40 +196,7 @@ func (c *conn) pollMessages(payload []byte) (protocol.Status, []byte) {
 	if reply.Status != 0 {
 		return protocol.Status(reply.Status), nil
 	}
-	if pt.kind == 2 && reply.Count > 0 {
-		c.s.reportGroupProgress(pt, reply.Last, req.AutoCommit)
-	}
 	return protocol.StatusOK, body
-}
-
-// reportGroupProgress tells the supervisor how far a group polled (and, with
-// auto-commit, committed) a partition, but only while a revocation of that
-// partition is pending: that is all the cooperative rebalance needs.
-func (s *Shard) reportGroupProgress(pt pollTarget, offset uint64, committed bool) {
-	pending := false
-	s.md.read(func(m *metadata.State) {
-		g := m.Group(pt.group[0], pt.group[1], pt.group[2])
-		if g == nil {
-			return
-		}
-		for _, mem := range g.Members {
-			for _, r := range mem.Pending {
-				if r.Partition == pt.ref.PartitionID {
-					pending = true
-				}
-			}
-		}
-	})
-	if !pending {
-		return
-	}
-	s.reg.Oneshot("group progress", func(context.Context) error {
-		s.commitMetadata(metadata.RootUserID, metadata.GroupPolled{Stream: pt.group[0], Topic: pt.group[1], Group: pt.group[2], Partition: pt.ref.PartitionID, Offset: offset})
-		if committed {
-			s.commitMetadata(metadata.RootUserID, metadata.GroupCommitted{Stream: pt.group[0], Topic: pt.group[1], Group: pt.group[2], Partition: pt.ref.PartitionID, Offset: offset})
-		}
-		return nil
-	})
 }
 
 func (c *conn) flushUnsavedBuffer(payload []byte) (protocol.Status, []byte) {

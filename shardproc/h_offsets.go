@@ -68,32 +68,7 @@ func (c *conn) storeConsumerOffset(payload []byte) (protocol.Status, []byte) {
 	r := c.offsetRequest(control.OpStoreOffset, pt)
 	r.Offset = req.Offset
 	reply, _ := c.s.onOwner(context.Background(), pt.ref.Shard, r, nil)
-	if reply.Status == 0 && pt.kind == 2 {
-		c.s.reportGroupCommit(pt, req.Offset)
-	}
 	return protocol.Status(reply.Status), nil
-}
-
-// reportGroupCommit feeds a group's commit to the cooperative rebalance
-// while a revocation of that partition is pending.
-func (s *Shard) reportGroupCommit(pt pollTarget, offset uint64) {
-	pending := false
-	s.md.read(func(m *metadata.State) {
-		if g := m.Group(pt.group[0], pt.group[1], pt.group[2]); g != nil {
-			for _, mem := range g.Members {
-				for _, r := range mem.Pending {
-					pending = pending || r.Partition == pt.ref.PartitionID
-				}
-			}
-		}
-	})
-	if !pending {
-		return
-	}
-	s.reg.Oneshot("group commit", func(context.Context) error {
-		s.commitMetadata(metadata.RootUserID, metadata.GroupCommitted{Stream: pt.group[0], Topic: pt.group[1], Group: pt.group[2], Partition: pt.ref.PartitionID, Offset: offset})
-		return nil
-	})
 }
 
 func (c *conn) deleteConsumerOffset(payload []byte) (protocol.Status, []byte) {

@@ -90,6 +90,9 @@ func (s *Shard) execOwner(ctx context.Context, req *control.OwnerRequest, body [
 		if err := s.engine.StoreOffset(key, consumer, req.Offset).Err(); err != nil {
 			return fail(storageStatus(err, protocol.StatusCannotSyncFile))
 		}
+		if req.ConsumerKind == storage.ConsumerKindGroup {
+			s.groupCommitted(groupKey{req.Stream, req.Topic, req.ConsumerID, req.Partition}, req.Offset)
+		}
 		return control.OwnerReply{V: 1, Current: cur}, nil
 	case control.OpDeleteOffset:
 		ok, err := s.engine.DeleteOffset(key, consumer)
@@ -143,9 +146,13 @@ func (s *Shard) ownerPoll(req *control.OwnerRequest, ref metadata.PartitionRef, 
 		frames := out[protocol.PollHeaderSize:]
 		reply.First = protocol.MessageOffset(frames)
 		reply.Last = lastOffset(frames)
+		stored, hasStored := s.engine.Offset(keyOf(ref), consumer)
 		if req.AutoCommit {
 			// Visible at once; durable with the next group commit.
 			s.engine.StoreOffset(keyOf(ref), consumer, reply.Last)
+		}
+		if req.ConsumerKind == storage.ConsumerKindGroup {
+			s.groupPolled(groupKey{req.Stream, req.Topic, req.ConsumerID, req.Partition}, reply.Last, req.AutoCommit, stored, hasStored)
 		}
 	}
 	return reply, out

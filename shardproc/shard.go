@@ -62,6 +62,7 @@ type Shard struct {
 	balanced sync.Map // topic uid → *atomic.Uint32
 	read     atomic.Uint64
 	written  atomic.Uint64
+	groups   groupTracker // consumer-group progress on owned partitions
 
 	mu           sync.Mutex
 	front        *ipc.Peer

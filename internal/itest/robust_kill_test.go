@@ -166,12 +166,12 @@ func partitionDirsMatchMetadata(t testing.TB, dataDir string) (partitions int, p
 // is either wholly applied or not at all, partition directories match the
 // metadata, and no process of the killed server outlives it.
 func TestSupervisorKillKeepsAcknowledgedMetadata(t *testing.T) {
-	// RIFFLE_ITEST_KILLS sets K for longer runs; CI keeps about a minute.
+	// ITEST_KILLS sets K for longer runs; CI keeps about a minute.
 	kills := 12
 	if testing.Short() {
 		kills = 3
 	}
-	if v, err := strconv.Atoi(os.Getenv("RIFFLE_ITEST_KILLS")); err == nil && v > 0 {
+	if v, err := strconv.Atoi(os.Getenv("ITEST_KILLS")); err == nil && v > 0 {
 		kills = v
 	}
 	seed := uint64(time.Now().UnixNano())

@@ -73,7 +73,9 @@ func (s *Shard) execOwner(ctx context.Context, req *control.OwnerRequest, body [
 		}
 		return control.OwnerReply{V: 1}, nil
 	case control.OpDeleteSegments:
-		n, err := p.DeleteSegments(int(req.Count))
+		// As Iggy 0.8.0: never past the lowest offset a consumer stored.
+		barrier, ok := s.engine.MinOffset(key)
+		n, err := p.DeleteConsumedSegments(int(req.Count), barrier, ok)
 		if err != nil {
 			return fail(storageStatus(err, protocol.StatusCannotDeleteFile))
 		}

@@ -339,6 +339,16 @@ func TestDeleteSegmentsKeepsTheActiveSegment(t *testing.T) {
 		t.Fatalf("first after deleting %d messages: %d messages, want 2 from offset %d", gone, len(polled.Messages), gone)
 	}
 
+	// A consumer that stored an offset holds back the segments it has not
+	// consumed: nothing past its offset is deleted (Iggy 0.8.0's barrier).
+	consumer := protocol.SingleConsumer(protocol.NumericID(7))
+	raw.ok(&protocol.StoreConsumerOffset{Consumer: consumer, Stream: protocol.NamedID(stream), Topic: protocol.NamedID("t"), Partition: protocol.SomePartition(0), Offset: gone})
+	raw.want(&protocol.DeleteSegments{Stream: protocol.NamedID(stream), Topic: protocol.NamedID("t"), PartitionID: 0, SegmentsCount: 1000}, protocol.StatusOK)
+	if held := part(); held.SegmentsCount != cut.SegmentsCount || held.MessagesCount != cut.MessagesCount {
+		t.Fatalf("segments with unconsumed messages were deleted: %+v (before %+v)", held, cut)
+	}
+	raw.ok(&protocol.DeleteConsumerOffset{Consumer: consumer, Stream: protocol.NamedID(stream), Topic: protocol.NamedID("t"), Partition: protocol.SomePartition(0)})
+
 	// Asking for more than there are deletes every sealed segment, never the
 	// active one, and offsets go on.
 	raw.want(&protocol.DeleteSegments{Stream: protocol.NamedID(stream), Topic: protocol.NamedID("t"), PartitionID: 0, SegmentsCount: 1000}, protocol.StatusOK)

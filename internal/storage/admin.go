@@ -30,6 +30,27 @@ func (p *Partition) DeleteSegments(n int) (int, error) {
 	return deleted, nil
 }
 
+// DeleteConsumedSegments is DeleteSegments that never deletes a message a
+// consumer has not consumed: with hasBarrier it stops at the first sealed
+// segment whose last offset is above barrier (Iggy 0.8.0's DeleteSegments
+// passes the lowest offset any consumer or group stored; Engine.MinOffset).
+func (p *Partition) DeleteConsumedSegments(n int, barrier uint64, hasBarrier bool) (int, error) {
+	deleted := 0
+	for deleted < n {
+		ok, err := p.deleteOldest(func(s *segment, _ uint64) string {
+			if hasBarrier && s.count > 0 && s.start+uint64(s.count)-1 > barrier {
+				return ""
+			}
+			return "request"
+		})
+		if err != nil || !ok {
+			return deleted, err
+		}
+		deleted++
+	}
+	return deleted, nil
+}
+
 // deleteOldest deletes the oldest sealed segment if reason (given the
 // segment and the partition's total size) returns a non-empty reason.
 func (p *Partition) deleteOldest(reason func(s *segment, total uint64) string) (bool, error) {

@@ -510,6 +510,26 @@ func (e *Engine) Offset(k Key, c Consumer) (uint64, bool) {
 	return 0, false
 }
 
+// MinOffset returns the lowest offset any consumer or consumer group stored
+// for partition k, and false when none stored one.
+func (e *Engine) MinOffset(k Key) (uint64, bool) {
+	o := e.offsets
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	po := o.parts[k]
+	if po == nil {
+		return 0, false
+	}
+	var min uint64
+	found := false
+	for _, v := range po.consumers {
+		if !v.deleted && (!found || v.off < min) {
+			min, found = v.off, true
+		}
+	}
+	return min, found
+}
+
 // DeleteOffset removes the offset stored for consumer c of partition k and
 // waits until the removal is durable. It reports whether there was one.
 func (e *Engine) DeleteOffset(k Key, c Consumer) (bool, error) {

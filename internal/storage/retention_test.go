@@ -382,3 +382,32 @@ func TestPurgeRacesAppendsReadsAndFlushes(t *testing.T) {
 		}
 	}
 }
+
+func TestDeleteConsumedSegmentsStopsAtTheLowestStoredOffset(t *testing.T) {
+	e := newMemEnv(t)
+	e.opts.SegmentSize = 1000
+	eng := e.open()
+	defer mustClose(t, eng)
+	p := openPart(t, eng, key0)
+	fillSegments(t, e, p, 10, 0) // segments of 12 messages each: 0-11, 12-23, 24-35, 36-47, 48-59
+	if _, ok := eng.MinOffset(key0); ok {
+		t.Fatal("MinOffset with nothing stored")
+	}
+	if err := eng.StoreOffset(key0, storage.Consumer{Kind: 1, ID: 1}, 30).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.StoreOffset(key0, storage.Consumer{Kind: 2, ID: 1}, 25).Err(); err != nil {
+		t.Fatal(err)
+	}
+	min, ok := eng.MinOffset(key0)
+	if !ok || min != 25 {
+		t.Fatalf("MinOffset = %d, %v; want 25", min, ok)
+	}
+	// Only the segment 0-11 and 12-23 lie at or below 25.
+	if n, err := p.DeleteConsumedSegments(10, min, ok); n != 2 || err != nil {
+		t.Fatalf("DeleteConsumedSegments = %d, %v; want 2", n, err)
+	}
+	if st := p.Stats(); st.FirstOffset != 24 {
+		t.Fatalf("first offset %d, want 24", st.FirstOffset)
+	}
+}

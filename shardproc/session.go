@@ -90,18 +90,14 @@ func (c *conn) loginUser(payload []byte) (protocol.Status, []byte) {
 	if c.s.reg.ShuttingDown() {
 		return protocol.StatusDisconnected, nil
 	}
-	var uid uint32
-	var hash string
-	var err error
-	c.s.md.read(func(st *metadata.State) {
-		if uid, err = st.Authenticate(req.Username, req.Password); err == nil {
-			hash = st.User(uid).PasswordHash
-		}
-	})
+	// The password hash is slow: copy the credential out, verify unlocked.
+	var cred metadata.Credential
+	c.s.md.read(func(st *metadata.State) { cred = st.Credential(req.Username) })
+	uid, err := metadata.CheckPassword(req.Username, req.Password, cred)
 	if err != nil {
 		return protocol.StatusFromError(err), nil
 	}
-	c.startSession(uid, hash, false)
+	c.startSession(uid, cred.Hash, false)
 	return protocol.StatusOK, (&protocol.IdentityInfo{UserID: uid}).AppendTo(nil)
 }
 

@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/zeebo/blake3"
 	"golang.org/x/crypto/argon2"
@@ -139,23 +140,69 @@ func newToken(rnd io.Reader) (string, error) {
 // ErrUserInactive (47) for an inactive one; ErrInvalidCredentials for a wrong
 // password. It costs one argon2id verification (see DefaultArgon2).
 func (st *State) Authenticate(username, password string) (uint32, error) {
+	return CheckPassword(username, password, st.Credential(username))
+}
+
+// Credential is what checking a password login needs from the state, copied
+// out so the slow password hash can run without holding the caller's lock.
+type Credential struct {
+	UserID uint32
+	Hash   string
+	Active bool
+	Found  bool
+}
+
+// Credential returns the login credential of username (Found false when there
+// is no such user).
+func (st *State) Credential(username string) Credential {
+	u := st.UserByName(username)
+	if u == nil {
+		return Credential{}
+	}
+	return Credential{UserID: u.ID, Hash: u.PasswordHash, Active: u.Status == UserActive, Found: true}
+}
+
+// CheckPassword finishes a password login against a Credential, with the
+// checks and codes of Authenticate. The password is hashed in every case that
+// gets past the length checks — against a fixed dummy hash for an unknown
+// user — so the answer's timing does not tell which usernames exist.
+func CheckPassword(username, password string, c Credential) (uint32, error) {
 	if err := checkUsername(username); err != nil {
 		return 0, err
 	}
 	if err := checkPassword(password); err != nil {
 		return 0, err
 	}
-	u := st.UserByName(username)
-	if u == nil {
-		return 0, ErrInvalidCredentials
+	hash := c.Hash
+	if !c.Found {
+		hash = dummyHash()
 	}
-	if u.Status != UserActive {
+	ok := VerifyPassword(password, hash)
+	switch {
+	case !c.Found:
+		return 0, ErrInvalidCredentials
+	case !c.Active:
 		return 0, ErrUserInactive
-	}
-	if !VerifyPassword(password, u.PasswordHash) {
+	case !ok:
 		return 0, ErrInvalidCredentials
 	}
-	return u.ID, nil
+	return c.UserID, nil
+}
+
+var (
+	dummyOnce sync.Once
+	dummy     string
+)
+
+// dummyHash is a hash of a random password with the default cost, verified
+// for unknown users.
+func dummyHash() string {
+	dummyOnce.Do(func() {
+		var b [16]byte
+		rand.Read(b[:])
+		dummy, _ = HashPassword(string(b[:]), DefaultArgon2, nil)
+	})
+	return dummy
 }
 
 // AuthenticateToken checks a LoginWithPersonalAccessToken request at now

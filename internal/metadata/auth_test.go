@@ -195,3 +195,27 @@ func BenchmarkVerifyPassword(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLogin compares a wrong password for a known user with any password
+// for an unknown one: both hash, so neither answer is faster (compare the two
+// ns/op; they must be alike).
+func BenchmarkLogin(b *testing.B) {
+	st := metadata.NewState()
+	hash, err := metadata.HashPassword("right-password", metadata.DefaultArgon2, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, _, err := metadata.Prepare(st, 0, metadata.BootstrapRoot{Username: "iggy", PasswordHash: hash}, testEnv())
+	if err != nil || st.Apply(e) != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct{ name, user string }{{"known-user-wrong-password", "iggy"}, {"unknown-user", "mallory"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := st.Authenticate(tc.user, "wrong-password"); err == nil {
+					b.Fatal("login accepted")
+				}
+			}
+		})
+	}
+}

@@ -229,14 +229,17 @@ func (s *Shard) snapshotPart(t uint8) (string, []byte) {
 		})
 		return "filesystem_overview.txt", []byte(b.String())
 	case snapProcesses:
+		// This server's processes only: the supervisor and its children.
 		var b strings.Builder
+		sup := os.Getppid()
 		ents, _ := os.ReadDir("/proc")
 		for _, e := range ents {
-			if _, err := strconv.Atoi(e.Name()); err != nil {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || (pid != sup && parentOf(pid) != sup) {
 				continue
 			}
 			cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-			if err == nil && bytes.Contains(cmd, []byte("riffled")) {
+			if err == nil {
 				fmt.Fprintf(&b, "%s\t%s\n", e.Name(), strings.ReplaceAll(strings.TrimRight(string(cmd), "\x00"), "\x00", " "))
 			}
 		}
@@ -255,4 +258,25 @@ func (s *Shard) snapshotPart(t uint8) (string, []byte) {
 		return "server_config.txt", b // Iggy names every entry <type>.txt
 	}
 	return "unknown.txt", nil
+}
+
+// parentOf returns the parent pid of pid from /proc, or -1.
+func parentOf(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return -1
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 2 {
+		return -1
+	}
+	ppid, err := strconv.Atoi(f[1])
+	if err != nil {
+		return -1
+	}
+	return ppid
 }

@@ -80,7 +80,8 @@ func header(size, hsize uint32) []byte {
 
 // FuzzReadFrame feeds arbitrary bytes to Conn.ReadFrame over a socketpair:
 // it never panics or hangs, returns only frames whose descriptors arrived,
-// and never allocates more than one MaxFrame beyond what the input holds.
+// and never allocates more than one MaxFrame beyond what the input holds;
+// decoding a frame's message into each ipc type never panics.
 func FuzzReadFrame(f *testing.F) {
 	ping := wireBytes(f, mustFrame(f, "ping", nil, nil))
 	withMeta := wireBytes(f, mustFrame(f, "status", map[string]any{"v": 1, "pid": 42, "state": "ready"}, []byte("body")))
@@ -88,6 +89,7 @@ func FuzzReadFrame(f *testing.F) {
 	f.Add(withMeta)
 	f.Add(append(append([]byte{}, ping...), withMeta...))
 	f.Add(withMeta[:len(withMeta)-3])
+	f.Add(wireBytes(f, mustFrame(f, "shard-list", ipc.ShardList{Shards: []ipc.ShardInfo{{ID: 1, PID: 2, State: ipc.StateReady}}}, nil)))
 	f.Add(header(4, 0))
 	f.Add(header(3, 0))
 	f.Add(header(4, 1))
@@ -121,6 +123,11 @@ func FuzzReadFrame(f *testing.F) {
 			}
 			if 8*frames > len(data) {
 				t.Fatalf("%d frames out of %d bytes", frames, len(data))
+			}
+			// The typed messages decode or fail; they never panic.
+			for _, v := range []any{&ipc.Hello{}, &ipc.Ready{}, &ipc.Shutdown{}, &ipc.ShutdownAck{}, &ipc.ShardState{},
+				&ipc.Handoff{}, &ipc.Heartbeat{}, &ipc.Status{}, &ipc.ShardList{}, &ipc.ShardRestartResult{}, &ipc.ReloadResult{}} {
+				_ = fr.Decode(v)
 			}
 		}
 		runtime.ReadMemStats(&after)

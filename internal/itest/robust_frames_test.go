@@ -286,7 +286,9 @@ func (m *pingMonitor) finish(t testing.TB) {
 		t.Errorf("monitor pings failed: %v", m.errs)
 	}
 	t.Logf("monitor: %d pings, worst round trip %v", m.pings, m.worst)
-	if limit := testutil.Scale(2 * time.Second); m.worst > limit {
+	// A ping held up by a slow client would wait for its 10-second frame;
+	// the limit leaves room for a loaded 2-core runner.
+	if limit := testutil.Scale(3 * time.Second); m.worst > limit {
 		t.Errorf("a monitor ping took %v (limit %v): hostile clients held up others", m.worst, limit)
 	}
 }

@@ -127,6 +127,7 @@ func newRoot(g *globals) *cobra.Command {
 	add("data", streamCmd(g), topicCmd(g), partitionCmd(g), segmentCmd(g), messageCmd(g), offsetCmd(g), groupCmd(g))
 	add("access", userCmd(g), patCmd(g), clientCmd(g), meCmd(g), contextCmd(g))
 	add("admin", pingCmd(g), statsCmd(g), shardCmd(g), serverCmd(g))
+	root.AddCommand(benchCmd(g))
 	for _, c := range root.Commands() {
 		guardGroup(c)
 	}

@@ -43,8 +43,8 @@ type hostileFrame struct {
 	rss    bool // check that the shards did not take the declared length
 }
 
-// header is a request header with an arbitrary length field.
-func header(length uint32, code protocol.Code) []byte {
+// frameHeader is a request header with an arbitrary length field.
+func frameHeader(length uint32, code protocol.Code) []byte {
 	b := binary.LittleEndian.AppendUint32(nil, length)
 	return binary.LittleEndian.AppendUint32(b, uint32(code))
 }
@@ -67,7 +67,7 @@ func hostileFrames(t testing.TB) []hostileFrame {
 	// Lengths below 4 cannot hold the code: a framing error, answered and closed.
 	for l := uint32(0); l < 4; l++ {
 		cases = append(cases, hostileFrame{
-			name: "length_" + strconv.Itoa(int(l)), send: header(l, protocol.CodePing),
+			name: "length_" + strconv.Itoa(int(l)), send: frameHeader(l, protocol.CodePing),
 			want: []protocol.Status{protocol.StatusInvalidCommand}, closed: true,
 		})
 	}
@@ -109,7 +109,7 @@ func hostileFrames(t testing.TB) []hostileFrame {
 		{"send_cap+1_send_messages", 4 + robustSendCap + 1, protocol.CodeSendMessages},
 	}
 	for _, o := range over {
-		cases = append(cases, hostileFrame{name: o.name, send: header(o.length, o.code),
+		cases = append(cases, hostileFrame{name: o.name, send: frameHeader(o.length, o.code),
 			want: []protocol.Status{protocol.StatusInvalidCommand}, closed: true, rss: true})
 	}
 	cases = append(cases,
@@ -135,9 +135,9 @@ func hostileFrames(t testing.TB) []hostileFrame {
 		hostileFrame{name: "send_count_2^32-1", login: true, send: sendWithCount(t, 2, 1<<32-1), want: []protocol.Status{sendStatus(t, sendWithCount(t, 2, 1<<32-1)[8:])}},
 		hostileFrame{name: "send_count_zero", login: true, send: sendWithCount(t, 2, 0), want: []protocol.Status{sendStatus(t, sendWithCount(t, 2, 0)[8:])}},
 		// A frame cut short and then closed gets no answer.
-		hostileFrame{name: "truncated_payload", send: append(header(104, protocol.CodePing), make([]byte, 10)...), closed: true, half: true},
+		hostileFrame{name: "truncated_payload", send: append(frameHeader(104, protocol.CodePing), make([]byte, 10)...), closed: true, half: true},
 		hostileFrame{name: "truncated_header", send: []byte{0x04, 0x00, 0x00, 0x00, 0x01}, closed: true, half: true},
-		hostileFrame{name: "frame_then_truncated_frame", send: append(append([]byte{}, ping...), header(20, protocol.CodeLoginUser)...),
+		hostileFrame{name: "frame_then_truncated_frame", send: append(append([]byte{}, ping...), frameHeader(20, protocol.CodeLoginUser)...),
 			want: []protocol.Status{protocol.StatusOK}, closed: true, half: true},
 	)
 	return cases

@@ -87,6 +87,11 @@ func (c *conn) close() {
 	}
 }
 
+// preAuthMaxPayload caps the payload a connection that is not logged in may
+// send: enough for any login, so nobody unauthenticated can make a shard hold
+// a large frame.
+const preAuthMaxPayload = 4 << 10
+
 // errIdleStop ends a frame loop that was waiting for a frame when the shard stopped.
 var errIdleStop = errors.New("stopped while idle")
 
@@ -126,6 +131,14 @@ func (c *conn) serve(ctx context.Context) error {
 			c.reply(protocol.StatusInvalidCommand, nil) // never allocate an oversized declared length
 			return nil
 		}
+		if !c.sess.authed && n > preAuthMaxPayload {
+			st := protocol.StatusInvalidCommand
+			if code.Known() && code.RequiresAuth() {
+				st = protocol.StatusUnauthenticated
+			}
+			c.reply(st, nil) // a large frame before login: answer, then close
+			return nil
+		}
 		buf := getPayload(int(n))
 		if err := c.read(*buf, true); err != nil {
 			return nil
@@ -159,9 +172,13 @@ func (c *conn) read(buf []byte, started bool) error {
 	got := 0
 	for got < len(buf) {
 		n, err := c.nc.Read(buf[got:])
-		if n > 0 && !started {
-			started = true
-			c.beginFrame()
+		if n > 0 {
+			if !started {
+				started = true
+				c.beginFrame()
+			} else {
+				c.frameProgress()
+			}
 		}
 		got += n
 		if err == nil {
@@ -195,6 +212,17 @@ func (c *conn) beginFrame() {
 	c.inFrame = true
 	if c.stopping {
 		c.nc.SetReadDeadline(c.hardStop)
+		return
+	}
+	c.nc.SetReadDeadline(time.Now().Add(c.frameTimeout()))
+}
+
+// frameProgress moves the stall deadline on as a frame's bytes arrive.
+func (c *conn) frameProgress() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.stopping {
+		c.nc.SetReadDeadline(time.Now().Add(c.frameTimeout()))
 	}
 }
 
@@ -203,6 +231,9 @@ func (c *conn) endFrame() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.inFrame = false
+	if !c.stopping {
+		c.nc.SetReadDeadline(time.Time{}) // idle connections wait as long as they like
+	}
 	return c.stopping
 }
 
@@ -225,6 +256,9 @@ func (c *conn) reply(st protocol.Status, body []byte) error {
 	if st != protocol.StatusOK {
 		body = nil // an error response never carries a payload
 	}
+	// A client that stops reading its replies is dropped rather than pinning
+	// the reply in memory forever.
+	c.nc.SetWriteDeadline(time.Now().Add(c.frameTimeout()))
 	c.out = protocol.AppendResponseHeader(c.out[:0], st, len(body))
 	if len(body) < 64<<10 {
 		c.out = append(c.out, body...)
@@ -241,4 +275,13 @@ func (c *conn) reply(st protocol.Status, body []byte) error {
 func (c *conn) writeDisconnected() {
 	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
 	c.reply(protocol.StatusDisconnected, nil)
+}
+
+// frameTimeout is limits.frame_timeout: a started frame's bytes must keep
+// coming, and a reply must keep being read, at least this often.
+func (c *conn) frameTimeout() time.Duration {
+	if d := time.Duration(c.s.cfg.Limits.FrameTimeout); d > 0 {
+		return d
+	}
+	return 30 * time.Second
 }

@@ -73,8 +73,9 @@ type Shard struct {
 
 // Limits caps frames before any allocation.
 type Limits struct {
-	MaxFrame        Size `toml:"max_frame"`         // SendMessages; default 64 MiB + 1 MiB of headers
-	MaxControlFrame Size `toml:"max_control_frame"` // other commands; default 10 MiB
+	MaxFrame        Size     `toml:"max_frame"`         // SendMessages; default 64 MiB + 1 MiB of headers
+	MaxControlFrame Size     `toml:"max_control_frame"` // other commands; default 10 MiB
+	FrameTimeout    Duration `toml:"frame_timeout"`     // a started frame or a reply that stalls this long closes the connection; default 30s
 }
 
 // Log configures the process loggers.
@@ -95,7 +96,7 @@ func Defaults() Config {
 		Shutdown:   Shutdown{Deadline: Duration(20 * time.Second)},
 		Supervisor: Supervisor{CrashLoopCount: 5, CrashLoopWindow: Duration(time.Minute), RestartBackoff: Duration(100 * time.Millisecond)},
 		Shard:      Shard{UnavailableWait: Duration(2 * time.Second)},
-		Limits:     Limits{MaxFrame: 64<<20 + 1<<20, MaxControlFrame: 10 << 20},
+		Limits:     Limits{MaxFrame: 64<<20 + 1<<20, MaxControlFrame: 10 << 20, FrameTimeout: Duration(30 * time.Second)},
 		Log:        Log{Level: "info"},
 	}
 }

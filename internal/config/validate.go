@@ -92,6 +92,7 @@ func (c *Config) Validate() error {
 
 	v.sizeRange("limits.max_frame", c.Limits.MaxFrame, minMaxFrame, maxFrameLimit)
 	v.sizeRange("limits.max_control_frame", c.Limits.MaxControlFrame, minMaxControlFrame, maxFrameLimit)
+	v.durRange("limits.frame_timeout", c.Limits.FrameTimeout, Duration(time.Second), Duration(10*time.Minute))
 
 	v.oneOf("log.level", strings.ToLower(c.Log.Level), logLevels)
 	v.oneOf("log.format", c.Log.Format, logFormats)

@@ -114,8 +114,14 @@ func hostileFrames(t testing.TB) []hostileFrame {
 	}
 	cases = append(cases,
 		// A payload of exactly the cap is read and answered.
-		hostileFrame{name: "control_cap_ping", send: request(uint32(protocol.CodePing), make([]byte, robustControlCap)),
+		hostileFrame{name: "control_cap_ping", login: true, send: request(uint32(protocol.CodePing), make([]byte, robustControlCap)),
 			want: []protocol.Status{protocol.StatusOK}},
+		// Before login a frame over 4 KiB is refused unread, and the
+		// connection closed: nobody unauthenticated makes a shard hold it.
+		hostileFrame{name: "pre_login_large_ping", send: request(uint32(protocol.CodePing), make([]byte, 4097)),
+			want: []protocol.Status{protocol.StatusInvalidCommand}, closed: true},
+		hostileFrame{name: "pre_login_large_send", send: request(uint32(protocol.CodeSendMessages), make([]byte, 1<<20)),
+			want: []protocol.Status{protocol.StatusUnauthenticated}, closed: true, rss: true},
 		// Several frames in one segment: answered in order.
 		hostileFrame{name: "three_frames_one_write",
 			send: bytes.Join([][]byte{ping, request(999, []byte{1, 2, 3}), ping}, nil),
@@ -522,6 +528,9 @@ func garbageEveryCode(t *testing.T, s *Server) {
 				}
 				if userCode(code) {
 					p = append(append([]byte{}, noUser...), p...)
+				}
+				if !loggedIn && len(p) > 4096 {
+					p = p[:4096] // larger frames before login close the connection (tested above)
 				}
 				send(code, p)
 				if loggedIn {

@@ -23,6 +23,9 @@ const Version = 1
 // the connection is unusable afterwards.
 const MaxFrame = 256 << 20
 
+// MaxHeader bounds a frame's msgpack header; the body carries bulk data.
+const MaxHeader = 1 << 20
+
 // maxFDsPerRead bounds the descriptors one read can carry.
 const maxFDsPerRead = 64
 
@@ -190,7 +193,7 @@ func (c *Conn) ReadFrame() (*Frame, error) {
 	}
 	size := int(binary.LittleEndian.Uint32(c.buf[c.r:]))
 	hsize := int(binary.LittleEndian.Uint32(c.buf[c.r+4:]))
-	if size > MaxFrame || hsize > size-4 || size < 4 {
+	if size > MaxFrame || size < 4 || hsize > size-4 || hsize > MaxHeader {
 		return nil, ErrFrameTooLarge
 	}
 	c.r += 8
@@ -204,15 +207,22 @@ func (c *Conn) ReadFrame() (*Frame, error) {
 	}
 	c.r += hsize
 	if bodyLen := total - hsize; bodyLen > 0 {
-		f.Body = make([]byte, bodyLen)
-		n := copy(f.Body, c.buf[c.r:c.w])
+		// Grow the body as its bytes arrive: a declared size alone never
+		// makes us allocate more than a megabyte.
+		f.Body = make([]byte, 0, min(bodyLen, 1<<20))
+		n := copy(f.Body[:min(bodyLen, c.w-c.r, cap(f.Body))], c.buf[c.r:c.w])
+		f.Body = f.Body[:n]
 		c.r += n
 		for n < bodyLen {
-			m, err := c.readSome(f.Body[n:])
+			if n == cap(f.Body) {
+				f.Body = append(f.Body[:n], make([]byte, min(bodyLen, 2*n)-n)...)[:n]
+			}
+			m, err := c.readSome(f.Body[n:min(bodyLen, cap(f.Body))])
 			if err != nil {
 				return nil, unexpected(err)
 			}
 			n += m
+			f.Body = f.Body[:n]
 		}
 	}
 	if f.NFD > 0 {

@@ -5,10 +5,13 @@ package ipc_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"github.com/vmihailenco/msgpack/v5"
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -222,5 +225,38 @@ func TestPeerCallAcrossProcessesWithDescriptor(t *testing.T) {
 	<-peer.Done()
 	if _, err := peer.Call(ctx, "echo", nil, nil); !errors.Is(err, ipc.ErrPeerClosed) {
 		t.Fatalf("call after close: %v", err)
+	}
+}
+
+func TestReadFrameDoesNotAllocateTheDeclaredSize(t *testing.T) {
+	a, b, err := ipc.Pair("raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := ipc.FileConn(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Close()
+	// A frame with a valid header declaring a 200 MiB body, then only the
+	// body's first bytes and EOF.
+	meta, err := msgpack.Marshal(&ipc.Frame{V: ipc.Version, Type: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := binary.LittleEndian.AppendUint32(nil, 200<<20)
+	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(len(meta)))
+	hdr = append(hdr, meta...)
+	a.Write(append(hdr, make([]byte, 2048)...))
+	a.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if _, err := cb.ReadFrame(); err == nil {
+		t.Fatal("a truncated frame was read")
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Fatalf("reading a truncated 200 MiB frame allocated %d bytes", grew)
 	}
 }

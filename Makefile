@@ -52,6 +52,14 @@ fuzz: ## run every fuzz target for FUZZTIME each
 bench: ## go benchmarks, COUNT runs each (feed to benchstat)
 	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -count=$(COUNT) ./...
 
+# bench-peers: installs nats-server v2.15.2 and natscli v0.5.0 into ./.cache/peers/bin
+# (go install), builds, then runs the same produce workload against riffled (fsync,
+# write) and NATS JetStream (sync_interval always, default), REPS times each,
+# interleaved; knobs are the script's environment variables (REPS, BATCHES,
+# NATS_MSGS, NATS_ALWAYS_MSGS, SYSTEMS, SHARDS). Takes a few minutes.
+bench-peers: ## riffled vs NATS JetStream, same workload: table of medians and ratios
+	$(SHELL) scripts/bench/peers.sh
+
 # install: binaries to $(DESTDIR)$(PREFIX)/bin (the units' Exec*= lines are rewritten to
 # match PREFIX), units to $(DESTDIR)/etc/systemd/system, the default config to
 # $(DESTDIR)/etc/riffle/riffled.toml unless one is there already. With an empty DESTDIR it

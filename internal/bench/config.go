@@ -126,8 +126,9 @@ type Config struct {
 	// TotalData is set. The two are exclusive.
 	MessageBatches int
 	// TotalData is the payload bytes the whole run sends (or, for the
-	// consumer-only scenarios, reads), split evenly over the actors and
-	// rounded up to whole batches.
+	// consumer-only scenarios, reads), split evenly over the producing
+	// actors (over the consumers when there are none) and rounded up to
+	// whole batches per actor; every consumer then reads as many.
 	TotalData uint64
 	// RateLimit caps the payload bytes per second of the whole run, split
 	// evenly over the producing actors (over the consumers when the
@@ -310,7 +311,7 @@ func (c Config) Plan() (*Plan, error) {
 	return p, nil
 }
 
-// consumersOn returns how many messages the consumers of stream n read in
+// consumedFrom returns how many messages the consumers of stream n read in
 // total.
 func (p *Plan) consumedFrom(n int) int {
 	total := 0

@@ -50,8 +50,10 @@
 //
 // # Caller duties
 //
-//  1. Fill a Config (zero values take iggy-bench's defaults) and call Run.
-//  2. Optionally read Config.Progress while Run works (messages done) against
-//     Plan.Messages from Config.Plan.
-//  3. Write the returned *Report with WriteJSON, WriteTable or WriteChart.
+//  1. Fill a Config (zero values take iggy-bench's defaults) and call
+//     Config.Plan, which resolves the defaults and checks the options.
+//  2. Call Run with the plan. Optionally read Config.Progress while it works
+//     (messages done, out of Plan.Messages).
+//  3. Write the returned *Report with WriteJSON, WriteTable, WriteChartHTML
+//     or WriteChartSVG.
 package bench

@@ -134,10 +134,18 @@ func (s *Supervisor) commitInternal(cmd metadata.Command) error {
 }
 
 // commit prepares, logs, applies and broadcasts one command.
+// Password hashing and verification (argon2, tens of milliseconds) run
+// before the lock, so a CreateUser does not stall every other command.
 func (s *Supervisor) commit(actor uint32, cmd metadata.Command) (uint64, metadata.Result, error) {
+	env := s.mdEnv()
+	s.md.mu.Lock()
+	work := metadata.PrecomputePasswords(s.md.st, actor, cmd, env)
+	s.md.mu.Unlock()
+	env.Passwords = work()
+
 	s.md.mu.Lock()
 	defer s.md.mu.Unlock()
-	e, res, err := metadata.Prepare(s.md.st, actor, cmd, s.mdEnv())
+	e, res, err := metadata.Prepare(s.md.st, actor, cmd, env)
 	if err != nil {
 		return 0, res, err
 	}

@@ -219,3 +219,51 @@ func BenchmarkLogin(b *testing.B) {
 		})
 	}
 }
+
+func TestPrecomputedPasswordsAreUsedOnlyWhenTheyMatch(t *testing.T) {
+	st := fixture(t)
+	env := testEnv()
+	create := metadata.CreateUser{Username: "bob", Password: "bob-password", Status: metadata.UserActive}
+
+	// An actor without manage_users gets no work done on its behalf.
+	if got := metadata.PrecomputePasswords(st, aliceID, create, env)(); got != nil {
+		t.Fatalf("work precomputed for an unprivileged actor: %+v", got)
+	}
+	// Root: the precomputed hash is the one stored.
+	pw := metadata.PrecomputePasswords(st, 0, create, env)()
+	if pw == nil || pw.Hashes["bob-password"] == "" {
+		t.Fatalf("no hash precomputed: %+v", pw)
+	}
+	env.Passwords = pw
+	e, res, err := metadata.Prepare(st, 0, create, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.CreateUser.PasswordHash != pw.Hashes["bob-password"] {
+		t.Fatal("Prepare hashed again instead of using the precomputed hash")
+	}
+	if err := st.Apply(e); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := st.Authenticate("bob", "bob-password"); err != nil || id != res.UserID {
+		t.Fatalf("login with the precomputed hash: %d %v", id, err)
+	}
+
+	// ChangePassword: a wrong current password is refused from the precomputed
+	// verification, and a right one uses the precomputed new hash.
+	env = testEnv()
+	wrong := metadata.ChangePassword{User: metadata.NamedID("bob"), CurrentPassword: "not-it", NewPassword: "bob-password-2"}
+	env.Passwords = metadata.PrecomputePasswords(st, res.UserID, wrong, env)()
+	if _, _, err := metadata.Prepare(st, res.UserID, wrong, env); err == nil {
+		t.Fatal("wrong current password accepted")
+	}
+	right := metadata.ChangePassword{User: metadata.NamedID("bob"), CurrentPassword: "bob-password", NewPassword: "bob-password-2"}
+	env.Passwords = metadata.PrecomputePasswords(st, res.UserID, right, env)()
+	e, _, err = metadata.Prepare(st, res.UserID, right, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ChangePassword.PasswordHash != env.Passwords.Hashes["bob-password-2"] {
+		t.Fatal("Prepare hashed the new password again")
+	}
+}

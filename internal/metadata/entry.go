@@ -5,6 +5,7 @@ package metadata
 import (
 	"fmt"
 	"io"
+	"reflect"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -305,6 +306,75 @@ type Env struct {
 	MaxPATsPerUser       int          // 0 = DefaultMaxPATsPerUser
 	Rand                 io.Reader    // PAT tokens and password salts; nil = crypto/rand
 	Argon2               Argon2Params // password hashing cost; zero = DefaultArgon2
+	// Passwords holds password work the caller did before Prepare, outside
+	// its lock (PrecomputePasswords); nil = Prepare does it all.
+	Passwords *Passwords
+}
+
+// Passwords is password hashing and verification done ahead of Prepare, so
+// an authority that serialises Prepare does not hold its lock for the slow
+// argon2 work. Prepare uses an entry only when it matches exactly what it
+// would compute (the same password, the same stored hash); otherwise it
+// does the work itself.
+type Passwords struct {
+	Hashes   map[string]string  // plaintext → argon2id hash
+	Verified map[[2]string]bool // (plaintext, stored hash) → matches
+}
+
+// PrecomputePasswords does the password work Prepare(st, actor, cmd) would do,
+// reading st only briefly: call it with st locked for the read, get back a
+// function to run unlocked, whose result goes in Env.Passwords. Work is done
+// only when the actor may run the command and the lengths are valid, so an
+// unprivileged caller cannot make the authority hash for nothing.
+func PrecomputePasswords(st *State, actor uint32, cmd Command, env Env) func() *Passwords {
+	none := func() *Passwords { return nil }
+	if v := reflect.ValueOf(cmd); v.Kind() == reflect.Pointer && !v.IsNil() {
+		cmd = v.Elem().Interface().(Command)
+	}
+	hash := func(pw string) string {
+		h, err := HashPassword(pw, env.Argon2, env.Rand)
+		if err != nil {
+			return ""
+		}
+		return h
+	}
+	switch c := cmd.(type) {
+	case CreateUser:
+		u := st.User(actor)
+		if u == nil || !u.Permissions.manageUsers() || checkPassword(c.Password) != nil {
+			return none
+		}
+		pw := c.Password
+		return func() *Passwords {
+			if h := hash(pw); h != "" {
+				return &Passwords{Hashes: map[string]string{pw: h}}
+			}
+			return nil
+		}
+	case ChangePassword:
+		if checkPassword(c.CurrentPassword) != nil || checkPassword(c.NewPassword) != nil {
+			return none
+		}
+		id, err := st.ResolveUser(c.User)
+		if err != nil {
+			return none
+		}
+		if u := st.User(actor); id != actor && (u == nil || !u.Permissions.manageUsers()) {
+			return none
+		}
+		stored, cur, next := st.User(id).PasswordHash, c.CurrentPassword, c.NewPassword
+		return func() *Passwords {
+			ok := VerifyPassword(cur, stored)
+			p := &Passwords{Verified: map[[2]string]bool{{cur, stored}: ok}}
+			if ok {
+				if h := hash(next); h != "" {
+					p.Hashes = map[string]string{next: h}
+				}
+			}
+			return p
+		}
+	}
+	return none
 }
 
 // entryFormat is the Entry encoding written by EncodeEntry.

@@ -4,24 +4,18 @@ package netfront
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/oklog/run"
 	"github.com/sirupsen/logrus"
 
-	"riffle/internal/affinity"
+	"riffle/internal/childproc"
 	"riffle/internal/control"
 	"riffle/internal/logging"
 	"riffle/internal/tasks"
-	"riffle/internal/version"
 	"riffle/ipc"
 )
 
@@ -39,15 +33,12 @@ type shardLink struct {
 
 // Front is the running front process.
 type Front struct {
-	log   *logrus.Entry
-	start time.Time
-	reg   *tasks.Registry
-	ctl   *ipc.Peer
+	log *logrus.Entry
+	reg *tasks.Registry
+	ctl *ipc.Peer // the supervisor channel
 
-	initCh     chan *ipc.Frame
-	shutdownCh chan *ipc.Frame
-	stopOnce   sync.Once
-	stopCh     chan struct{}
+	stopOnce sync.Once
+	stopCh   chan struct{} // closed when the graceful stop begins
 
 	mu        sync.Mutex
 	cond      *sync.Cond // signalled when a shard becomes ready
@@ -58,60 +49,44 @@ type Front struct {
 
 // Run runs the front until it has stopped; nil after a graceful stop.
 func Run(opts Options) error {
-	signal.Ignore(syscall.SIGINT, syscall.SIGHUP)
-	cc, err := ipc.Inherited()
+	proc, err := childproc.New(ipc.RoleFront, -1, opts.Log)
 	if err != nil {
 		return err
 	}
 	f := &Front{
-		log:        opts.Log,
-		start:      time.Now(),
-		reg:        tasks.New(),
-		initCh:     make(chan *ipc.Frame, 1),
-		shutdownCh: make(chan *ipc.Frame, 1),
-		stopCh:     make(chan struct{}),
-		shards:     make(map[int]*shardLink),
-		wait:       2 * time.Second,
+		log:    opts.Log,
+		reg:    tasks.New(),
+		ctl:    proc.Ctl,
+		stopCh: make(chan struct{}),
+		shards: make(map[int]*shardLink),
+		wait:   2 * time.Second,
 	}
 	f.cond = sync.NewCond(&f.mu)
-	f.ctl = ipc.NewPeer(cc, f.handleControl)
-
-	var g run.Group
-	{ // the supervisor channel
-		g.Add(func() error {
-			err := f.ctl.Run()
-			if errors.Is(err, io.EOF) {
-				f.log.Warn("supervisor channel closed; stopping")
+	var deadline time.Duration
+	return proc.Run(childproc.Hooks{
+		Init: func(req *ipc.Frame) error {
+			var init control.FrontInit
+			if err := req.Decode(&init); err != nil {
+				f.ctl.ReplyError(req, err)
+				return err
 			}
-			return err
-		}, func(error) { f.stop(); f.ctl.Close() })
-	}
-	{ // SIGTERM sent to the front itself
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGTERM)
-		done := make(chan struct{})
-		g.Add(func() error {
-			select {
-			case <-sig:
-				f.stop()
-			case <-done:
+			f.wait, deadline = time.Duration(init.Config.Shard.UnavailableWait), time.Duration(init.Config.Shutdown.Deadline)
+			if err := f.listen(init.Listeners); err != nil {
+				f.ctl.ReplyError(req, err)
+				return err
 			}
-			return nil
-		}, func(error) { signal.Stop(sig); close(done) })
-	}
-	{ // the main loop
-		g.Add(f.main, func(error) { f.stop() })
-	}
-	err = g.Run()
-	f.ctl.Close()
-	if errors.Is(err, io.EOF) || errors.Is(err, errStopped) {
-		return nil
-	}
-	return err
+			f.ctl.Reply(req, nil, nil)
+			return f.reg.Every("heartbeat", time.Second, func(context.Context) error {
+				return f.ctl.Notify(ipc.TypeHeartbeat, ipc.Heartbeat{V: 1}, nil)
+			}, nil)
+		},
+		Handle:   f.handleControl,
+		Shutdown: f.shutdown,
+		Deadline: func() time.Duration { return deadline },
+	})
 }
 
-var errStopped = errors.New("front stopped")
-
+// stop wakes every connection waiting for a ready shard: none will come.
 func (f *Front) stop() {
 	f.stopOnce.Do(func() {
 		close(f.stopCh)
@@ -119,62 +94,6 @@ func (f *Front) stop() {
 		f.cond.Broadcast()
 		f.mu.Unlock()
 	})
-}
-
-func (f *Front) main() error {
-	threads, err := affinity.ThreadCPUs(0)
-	if err != nil {
-		return err
-	}
-	hello := ipc.Hello{V: 1, Role: ipc.RoleFront, PID: os.Getpid(), Version: version.Version, CPUs: affinity.Union(threads)}
-	if err := f.ctl.Notify(ipc.TypeHello, hello, nil); err != nil {
-		return fmt.Errorf("send hello: %w", err)
-	}
-	var req *ipc.Frame
-	select {
-	case req = <-f.initCh:
-	case <-f.stopCh:
-		return errStopped
-	}
-	var init control.FrontInit
-	if err := req.Decode(&init); err != nil {
-		f.ctl.ReplyError(req, err)
-		return err
-	}
-	f.wait = time.Duration(init.Config.Shard.UnavailableWait)
-	if err := f.listen(init.Listeners); err != nil {
-		f.ctl.ReplyError(req, err)
-		return err
-	}
-	f.ctl.Reply(req, nil, nil)
-	if err := f.reg.Every("heartbeat", time.Second, func(context.Context) error {
-		return f.ctl.Notify(ipc.TypeHeartbeat, ipc.Heartbeat{V: 1}, nil)
-	}, nil); err != nil {
-		return err
-	}
-	took := time.Since(f.start)
-	f.log.WithField(logging.Took, took).Info("front ready")
-	if err := f.ctl.Notify(ipc.TypeReady, ipc.Ready{V: 1, Took: int64(took)}, nil); err != nil {
-		return fmt.Errorf("send ready: %w", err)
-	}
-
-	var sd *ipc.Frame
-	select {
-	case sd = <-f.shutdownCh:
-	case <-f.stopCh:
-	}
-	deadline := time.Now().Add(time.Duration(init.Config.Shutdown.Deadline))
-	if sd != nil {
-		var m ipc.Shutdown
-		if err := sd.Decode(&m); err == nil && m.DeadlineUnix > 0 {
-			deadline = time.Unix(0, m.DeadlineUnix)
-		}
-	}
-	ack := f.shutdown(deadline)
-	if sd != nil {
-		f.ctl.Reply(sd, ack, nil)
-	}
-	return errStopped
 }
 
 // listen adopts the inherited listeners and starts an accept loop on each.
@@ -295,12 +214,6 @@ func (f *Front) link(id int) *shardLink {
 // handleControl handles frames from the supervisor, in arrival order.
 func (f *Front) handleControl(p *ipc.Peer, fr *ipc.Frame) {
 	switch fr.Type {
-	case ipc.TypeInit:
-		select {
-		case f.initCh <- fr:
-		default:
-			p.ReplyError(fr, errors.New("init already received"))
-		}
 	case ipc.TypeChannel:
 		f.takeChannel(fr)
 	case ipc.TypeShardState:
@@ -315,12 +228,6 @@ func (f *Front) handleControl(p *ipc.Peer, fr *ipc.Frame) {
 			f.cond.Broadcast()
 		}
 		f.mu.Unlock()
-	case ipc.TypeShutdown:
-		select {
-		case f.shutdownCh <- fr:
-		default:
-			p.ReplyError(fr, errors.New("shutdown already in progress"))
-		}
 	default:
 		fr.CloseFiles()
 		if fr.ID != 0 {
@@ -392,6 +299,7 @@ func (f *Front) takeChannel(fr *ipc.Frame) {
 
 // shutdown stops accepting and drains the registry.
 func (f *Front) shutdown(deadline time.Time) ipc.ShutdownAck {
+	f.stop()
 	start := time.Now()
 	f.log.Info("shutdown started")
 	rep := f.reg.Shutdown(deadline)

@@ -4,21 +4,17 @@ package shardproc
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
-	"github.com/oklog/run"
 	"github.com/sirupsen/logrus"
 
 	"riffle/internal/affinity"
+	"riffle/internal/childproc"
 	"riffle/internal/config"
 	"riffle/internal/control"
 	"riffle/internal/logging"
@@ -26,7 +22,6 @@ import (
 	"riffle/internal/protocol"
 	"riffle/internal/storage"
 	"riffle/internal/tasks"
-	"riffle/internal/version"
 	"riffle/internal/vfs"
 	"riffle/ipc"
 )
@@ -39,16 +34,10 @@ type Options struct {
 
 // Shard is one running shard process.
 type Shard struct {
-	id    int
-	log   *logrus.Entry
-	start time.Time
-	reg   *tasks.Registry
-	ctl   *ipc.Peer
-
-	initCh     chan control.ShardInit
-	shutdownCh chan *ipc.Frame // the Shutdown request, when it arrives
-	stopOnce   sync.Once
-	stopCh     chan struct{} // closed on EOF, SIGTERM or interrupt
+	id  int
+	log *logrus.Entry
+	reg *tasks.Registry
+	ctl *ipc.Peer // the supervisor channel
 
 	cfg       config.Config
 	shards    int
@@ -73,116 +62,54 @@ type Shard struct {
 
 // Run runs the shard until it has stopped, and returns nil after a graceful stop.
 func Run(opts Options) error {
-	signal.Ignore(syscall.SIGINT, syscall.SIGHUP) // the supervisor drives the lifecycle
-	cc, err := ipc.Inherited()
+	log := opts.Log.WithField(logging.Shard, opts.ID)
+	proc, err := childproc.New(ipc.RoleShard, opts.ID, log)
 	if err != nil {
 		return err
 	}
 	s := &Shard{
 		id:           opts.ID,
-		log:          opts.Log.WithField(logging.Shard, opts.ID),
-		start:        time.Now(),
+		log:          log,
 		reg:          tasks.New(),
-		initCh:       make(chan control.ShardInit, 1),
-		shutdownCh:   make(chan *ipc.Frame, 1),
-		stopCh:       make(chan struct{}),
+		ctl:          proc.Ctl,
 		peers:        make(map[int]*ipc.Peer),
 		peersChanged: make(chan struct{}),
 		conns:        make(map[*conn]struct{}),
 		md:           newReplica(),
 	}
-	s.ctl = ipc.NewPeer(cc, s.handleControl)
-
-	var g run.Group
-	{ // the supervisor channel: EOF means the parent is gone
-		g.Add(func() error {
-			err := s.ctl.Run()
-			if errors.Is(err, io.EOF) {
-				s.log.Warn("supervisor channel closed; stopping")
+	defer s.startProfile()()
+	return proc.Run(childproc.Hooks{
+		BeforeHello: func() {
+			if os.Getenv("RIFFLE_DEBUG_UNPIN_SHARD") != "" {
+				unpinOneThread() // unstable test knob: the supervisor must refuse this shard
 			}
-			return err
-		}, func(error) { s.stop(); s.ctl.Close() })
-	}
-	{ // SIGTERM sent to the shard itself
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGTERM)
-		done := make(chan struct{})
-		g.Add(func() error {
-			select {
-			case <-sig:
-				s.log.Info("sigterm; stopping")
-				s.stop()
-			case <-done:
-			}
-			return nil
-		}, func(error) { signal.Stop(sig); close(done) })
-	}
-	{ // the main loop: hello, init, serve, shutdown
-		g.Add(s.main, func(error) { s.stop() })
-	}
-	err = g.Run()
-	s.ctl.Close()
-	if errors.Is(err, io.EOF) || errors.Is(err, errStopped) {
-		return nil
-	}
-	return err
+		},
+		Init:     s.init,
+		Handle:   s.handleControl,
+		Shutdown: s.shutdown,
+		Deadline: func() time.Duration { return time.Duration(s.cfg.Shutdown.Deadline) },
+	})
 }
 
-var errStopped = errors.New("shard stopped")
-
-func (s *Shard) stop() { s.stopOnce.Do(func() { close(s.stopCh) }) }
-
-func (s *Shard) main() error {
-	if os.Getenv("RIFFLE_DEBUG_UNPIN_SHARD") != "" {
-		unpinOneThread() // unstable test knob: the supervisor must refuse this shard
-	}
-	defer s.startProfile()()
-	threads, err := affinity.ThreadCPUs(0)
-	if err != nil {
+// init takes the start parameters and the metadata snapshot, answers, then
+// recovers storage and starts serving. The snapshot is applied before the
+// answer: the supervisor sends later metadata entries only after it.
+func (s *Shard) init(req *ipc.Frame) error {
+	var init control.ShardInit
+	if err := req.Decode(&init); err != nil {
+		s.ctl.ReplyError(req, err)
 		return err
 	}
-	hello := ipc.Hello{V: 1, Role: ipc.RoleShard, Shard: s.id, PID: os.Getpid(), Version: version.Version, CPUs: affinity.Union(threads)}
-	if err := s.ctl.Notify(ipc.TypeHello, hello, nil); err != nil {
-		return fmt.Errorf("send hello: %w", err)
-	}
-	var init control.ShardInit
-	select {
-	case init = <-s.initCh:
-	case <-s.stopCh:
-		return errStopped
+	if err := s.md.reset(req.Body); err != nil {
+		s.ctl.ReplyError(req, err)
+		return err
 	}
 	s.cfg, s.shards, s.listeners = init.Config, init.Shards, init.Listeners
+	s.ctl.Reply(req, nil, nil)
 	if err := s.openStorage(); err != nil {
 		return err
 	}
-	if err := s.startServing(); err != nil {
-		return err
-	}
-	took := time.Since(s.start)
-	s.log.WithField(logging.Took, took).Info("shard ready")
-	if err := s.ctl.Notify(ipc.TypeReady, ipc.Ready{V: 1, Took: int64(took)}, nil); err != nil {
-		return fmt.Errorf("send ready: %w", err)
-	}
-
-	var req *ipc.Frame
-	select {
-	case req = <-s.shutdownCh:
-	case <-s.stopCh:
-	}
-	deadline := time.Now().Add(time.Duration(s.cfg.Shutdown.Deadline))
-	if req != nil {
-		var sd ipc.Shutdown
-		if err := req.Decode(&sd); err == nil && sd.DeadlineUnix > 0 {
-			deadline = time.Unix(0, sd.DeadlineUnix)
-		}
-	}
-	ack := s.shutdown(deadline)
-	if req != nil {
-		if err := s.ctl.Reply(req, ack, nil); err != nil {
-			s.log.WithError(err).Warn("send shutdown ack")
-		}
-	}
-	return errStopped
+	return s.startServing()
 }
 
 // startServing starts the periodic tasks of a serving shard.
@@ -192,36 +119,16 @@ func (s *Shard) startServing() error {
 	}, nil)
 }
 
-// handleControl handles frames from the supervisor, in arrival order.
+// handleControl handles frames from the supervisor, in arrival order (Init
+// and Shutdown are taken by childproc).
 func (s *Shard) handleControl(p *ipc.Peer, f *ipc.Frame) {
 	switch f.Type {
-	case ipc.TypeInit:
-		var init control.ShardInit
-		if err := f.Decode(&init); err != nil {
-			p.ReplyError(f, err)
-			return
-		}
-		if err := s.md.reset(f.Body); err != nil {
-			p.ReplyError(f, err)
-			return
-		}
-		p.Reply(f, nil, nil)
-		select {
-		case s.initCh <- init:
-		default:
-		}
 	case ipc.TypeChannel:
 		s.takeChannel(f)
 	case control.TypeEntry:
 		s.takeEntry(p, f)
 	case control.TypeShardStats:
 		p.Reply(f, s.shardStats(), nil)
-	case ipc.TypeShutdown:
-		select {
-		case s.shutdownCh <- f:
-		default:
-			p.ReplyError(f, errors.New("shutdown already in progress"))
-		}
 	default:
 		f.CloseFiles()
 		if f.ID != 0 {

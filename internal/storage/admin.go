@@ -136,6 +136,9 @@ func (p *Partition) Purge() error {
 		}
 	}
 	p.mu.Lock()
+	for p.ckptBusy { // a write-mode checkpoint of the old segments is in flight
+		p.cond.Wait()
+	}
 	segs := p.segments
 	p.segments = nil
 	for _, s := range segs {

@@ -110,6 +110,92 @@ func (c *committer) maybeCheckpoint(pt *part, logSynced bool) error {
 	return nil
 }
 
+// ckptCand is a checkpoint the write-mode writer picked for the syncer: in
+// write mode acknowledgements do not wait for an fdatasync, so neither may a
+// checkpoint's; the syncer syncs the log and index and records it later,
+// holding a reference on the segment meanwhile.
+type ckptCand struct {
+	p       *Partition
+	seg     *segment
+	end     int64
+	last    uint64
+	lastSum uint64
+}
+
+// checkpointCandidates picks, in write mode, the parts of r that call for a
+// checkpoint and marks their partitions busy. Runs on the writer goroutine.
+func (c *committer) checkpointCandidates(r *round) []ckptCand {
+	var out []ckptCand
+	for i := range r.parts {
+		pt := &r.parts[i]
+		if pt.err != nil {
+			continue
+		}
+		p := pt.p
+		p.mu.Lock()
+		p.written = ckptCand{p: p, seg: pt.seg, end: pt.end, last: pt.last, lastSum: pt.lastSum}
+		k, due := p.nextCheckpointLocked()
+		p.mu.Unlock()
+		if due {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// nextCheckpointLocked returns the checkpoint the newest written position
+// calls for, marking the partition busy and holding the segment, if one is
+// due and none is in flight. Caller holds p.mu.
+func (p *Partition) nextCheckpointLocked() (ckptCand, bool) {
+	w := p.written
+	if w.seg == nil || p.err != nil || p.purging || p.ckptBusy || w.seg.deleted {
+		return ckptCand{}, false
+	}
+	if (p.ckptSeg == w.seg && w.end-p.ckptEnd < checkpointBytes) || (p.ckptSeg != w.seg && w.end < checkpointBytes) {
+		return ckptCand{}, false
+	}
+	p.ckptBusy = true
+	w.seg.refs++
+	return w, true
+}
+
+// completeCheckpoints syncs and records write-mode checkpoints. Runs on the
+// syncer goroutine.
+func (c *committer) completeCheckpoints(cands []ckptCand) {
+	for len(cands) > 0 {
+		k := cands[0]
+		cands = cands[1:]
+		p := k.p
+		logOp, idxOp := c.e.io.Sync(k.seg.log), c.e.io.Sync(k.seg.index)
+		err := logOp.Err()
+		if ierr := idxOp.Err(); err == nil {
+			err = ierr
+		}
+		if err != nil {
+			p.fail(fmt.Errorf("checkpoint %s: %w", k.seg.logPath, err), 0)
+		} else {
+			// Recorded before ckptBusy clears: a Purge waits for that, so
+			// its empty checkpoint always comes after this one.
+			c.e.offsets.recordCheckpoint(p.key, checkpoint{start: k.seg.start, size: k.end,
+				count: uint32(k.last - k.seg.start + 1), lastSum: k.lastSum})
+			c.kick() // the record rides the next round
+		}
+		p.mu.Lock()
+		if err == nil {
+			p.ckptSeg, p.ckptEnd = k.seg, k.end
+		}
+		p.ckptBusy = false
+		p.cond.Broadcast()
+		// Writes that went on meanwhile may call for the next one already,
+		// so checkpoints keep up after a burst that then stops.
+		if next, due := p.nextCheckpointLocked(); due {
+			cands = append(cands, next)
+		}
+		p.mu.Unlock()
+		p.release(k.seg)
+	}
+}
+
 // verifyCheckpoint reports whether the durable prefix ck describes is intact
 // in s: index entry count-1 ends at ck.size and the message it names carries
 // the right offset and checksum.

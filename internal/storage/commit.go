@@ -72,6 +72,7 @@ type part struct {
 }
 
 type round struct {
+	ckpts   []ckptCand // write mode: only checkpoints to complete
 	parts   []part
 	off     offsetsBatch
 	barrier chan struct{} // closed when the syncer reaches this round
@@ -204,12 +205,19 @@ func (c *committer) writeRound() bool {
 		}
 	}
 
-	if c.e.opts.Durability == DurabilityWrite || c.e.opts.testAckBeforeSync {
-		if c.e.opts.Durability == DurabilityWrite {
-			c.checkpoints(r, false)
-		}
+	switch {
+	case c.e.opts.Durability == DurabilityWrite:
+		// Acknowledge now; checkpoints are synced on the syncer, off this path.
+		cands := c.checkpointCandidates(r)
 		c.finish(r)
-	} else {
+		if len(cands) > 0 {
+			ck := c.rounds.Get().(*round)
+			ck.ckpts = cands
+			c.syncq <- ck
+		}
+	case c.e.opts.testAckBeforeSync:
+		c.finish(r)
+	default:
 		c.syncq <- r
 	}
 	for _, p := range again {
@@ -367,6 +375,12 @@ func (c *committer) syncLoop() {
 	var ops []*vfs.Op
 	var files []vfs.File
 	for r := range c.syncq {
+		if r.ckpts != nil {
+			c.completeCheckpoints(r.ckpts)
+			r.ckpts = nil
+			c.finish(r)
+			continue
+		}
 		rounds = append(rounds[:0], r)
 	more:
 		for {
@@ -374,6 +388,12 @@ func (c *committer) syncLoop() {
 			case r2, ok := <-c.syncq:
 				if !ok {
 					break more
+				}
+				if r2.ckpts != nil {
+					c.completeCheckpoints(r2.ckpts)
+					r2.ckpts = nil
+					c.finish(r2)
+					continue
 				}
 				rounds = append(rounds, r2)
 			default:

@@ -49,3 +49,7 @@ func SetCheckpointBytes(n int64) (restore func()) {
 	checkpointBytes = n
 	return func() { checkpointBytes = old }
 }
+
+// SettleCheckpoints waits until the syncer has finished everything queued,
+// write-mode checkpoints included (their records then ride the next round).
+func SettleCheckpoints(e *Engine) { e.commit.drainSyncer() }

@@ -54,9 +54,13 @@ type Partition struct {
 	closing  bool           // Engine.Close has begun: refuse new appends, finish the queued ones
 	rng      *mrand.ChaCha8 // UUIDv4 source for messages sent with id 0
 
-	// Owned by the committer goroutine that records checkpoints.
-	ckptSeg *segment
-	ckptEnd int64
+	// The last recovery checkpoint: in fsync mode owned by the syncer
+	// goroutine; in write mode guarded by mu (the writer picks checkpoints,
+	// the syncer completes them), with ckptBusy set while one is in flight.
+	ckptSeg  *segment
+	ckptEnd  int64
+	ckptBusy bool
+	written  ckptCand // write mode: the newest written position, for the next checkpoint
 }
 
 // batch is one Append between stamping and completion.

@@ -202,6 +202,23 @@ func (s *Shard) applyEffects(e metadata.Entry) {
 		purge(e.PurgeTopic.Partitions)
 	case metadata.EntryUpdateTopic, metadata.EntryCreatePartitions:
 		s.reconfigureTopic(topicOf(e))
+	case metadata.EntryDeleteGroup:
+		// A group created later may get the same id: it must not inherit
+		// the deleted group's offsets (Iggy 0.8.0 deletes them too).
+		g := e.DeleteGroup
+		var refs []metadata.PartitionRef
+		s.md.read(func(st *metadata.State) {
+			for _, r := range st.PartitionsOnShard(uint32(s.id)) {
+				if r.StreamID == g.Stream && r.TopicID == g.Topic {
+					refs = append(refs, r)
+				}
+			}
+		})
+		for _, r := range refs {
+			if _, err := s.engine.DeleteOffset(keyOf(r), storage.Consumer{Kind: storage.ConsumerKindGroup, ID: g.Group}); err != nil {
+				s.log.WithError(err).WithField(logging.Partition, keyOf(r).String()).Error("delete offsets of a deleted consumer group")
+			}
+		}
 	}
 }
 

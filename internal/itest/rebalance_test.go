@@ -72,3 +72,35 @@ func TestRebalanceWaitsForTheOldOwnerToCommit(t *testing.T) {
 	}
 	s.Stop()
 }
+
+// A consumer group created after another was deleted gets the same id, but
+// not the deleted group's stored offsets.
+func TestDeletedGroupTakesItsOffsets(t *testing.T) {
+	s := Start(t, Options{Shards: 2})
+	c := s.cmdLogin(t, "iggy", "iggy")
+	c.ok(&protocol.CreateStream{Name: "dg"})
+	c.ok(&protocol.CreateTopic{Stream: protocol.NamedID("dg"), PartitionsCount: 2, CompressionAlgorithm: protocol.CompressionNone, Name: "t"})
+	for p := uint32(0); p < 2; p++ {
+		st, _, err := c.call(uint32(protocol.CodeSendMessages), protocol.AppendSendMessages(nil, protocol.NamedID("dg"), protocol.NamedID("t"),
+			protocol.PartitionByID(p), []protocol.Message{{Payload: []byte("a")}, {Payload: []byte("b")}}))
+		if err != nil || st != 0 {
+			t.Fatalf("send: %d %v", st, err)
+		}
+	}
+	group := protocol.GroupConsumer(protocol.NamedID("g"))
+	create := &protocol.CreateConsumerGroup{Stream: protocol.NamedID("dg"), Topic: protocol.NamedID("t"), Name: "g"}
+	c.ok(create)
+	c.ok(&protocol.JoinConsumerGroup{Stream: protocol.NamedID("dg"), Topic: protocol.NamedID("t"), Group: protocol.NamedID("g")})
+	for p := uint32(0); p < 2; p++ {
+		c.ok(&protocol.StoreConsumerOffset{Consumer: group, Stream: protocol.NamedID("dg"), Topic: protocol.NamedID("t"), Partition: protocol.SomePartition(p), Offset: 1})
+	}
+	c.ok(&protocol.DeleteConsumerGroup{Stream: protocol.NamedID("dg"), Topic: protocol.NamedID("t"), Group: protocol.NamedID("g")})
+	c.ok(create)
+	for p := uint32(0); p < 2; p++ {
+		st, body := c.do(&protocol.GetConsumerOffset{Consumer: group, Stream: protocol.NamedID("dg"), Topic: protocol.NamedID("t"), Partition: protocol.SomePartition(p)})
+		if st != 0 || len(body) != 0 {
+			t.Fatalf("partition %d: the new group inherited an offset (status %d, %d bytes)", p, st, len(body))
+		}
+	}
+	s.Stop()
+}

@@ -145,8 +145,8 @@ func newActor(ctx context.Context, p *Plan, ap ActorPlan, t *target, groups map[
 }
 
 // resetGroupOffsets deletes the group's stored offsets of the partitions
-// this member owns, so the run reads from the start even when the server
-// kept offsets of a deleted group that had the same ID. Every member tries
+// this member owns, so the run reads from the start even when the group
+// already consumed them (a reused stream). Every member tries
 // every partition: a partition it does not own answers
 // not_resolved_consumer, one with no offset consumer_offset_not_found; both
 // are expected.

@@ -75,8 +75,12 @@ type ShutdownAck struct {
 	TimedOut     []string `msgpack:"timed_out,omitempty"`
 	Failed       []string `msgpack:"failed,omitempty"`
 	Conns        int      `msgpack:"conns"`
-	BytesFlushed int64    `msgpack:"bytes_flushed"`
-	Phases       []Phase  `msgpack:"phases,omitempty"`
+	// BytesWritten is the message bytes the shard appended in this run;
+	// SegmentsSynced the segment files its storage fdatasynced and closed
+	// in the stop (so every acknowledged message is on disk).
+	BytesWritten   int64   `msgpack:"bytes_written"`
+	SegmentsSynced int     `msgpack:"segments_synced"`
+	Phases         []Phase `msgpack:"phases,omitempty"`
 }
 
 // Phase is one timed step of a shutdown.

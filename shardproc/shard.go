@@ -226,12 +226,12 @@ func (s *Shard) shutdown(deadline time.Time) ipc.ShutdownAck {
 		ack.Failed = append(ack.Failed, "storage close: "+err.Error())
 	}
 	ack.Phases = append(ack.Phases, ipc.Phase{Name: "storage", TookNS: int64(time.Since(t0))})
-	ack.BytesFlushed = int64(s.written.Load())
+	ack.BytesWritten, ack.SegmentsSynced = int64(s.written.Load()), srep.Segments
 	s.log.WithFields(logrus.Fields{"partitions": srep.Partitions, "clean": srep.Clean, "segments": srep.Segments, logging.Took: time.Since(t0)}).Info("storage flushed, synced and closed")
 	ack.TookNS = int64(time.Since(start))
 	s.log.WithFields(logrus.Fields{
 		logging.Took: time.Duration(ack.TookNS), "tasks_drained": ack.TasksDrained, "timed_out": len(ack.TimedOut),
-		"failed": len(ack.Failed), "conns": conns, "bytes_flushed": ack.BytesFlushed,
+		"failed": len(ack.Failed), "conns": conns, "bytes_written": ack.BytesWritten, "segments_synced": ack.SegmentsSynced,
 	}).Info("shutdown report")
 	return ack
 }

@@ -329,7 +329,7 @@ func (s *Supervisor) logAck(c *child, ack *ipc.ShutdownAck, err error) {
 	}
 	l.WithFields(logrus.Fields{
 		logging.Took: time.Duration(ack.TookNS), "tasks_drained": ack.TasksDrained, "timed_out": ack.TimedOut,
-		"failed": ack.Failed, "conns": ack.Conns, "bytes_flushed": ack.BytesFlushed, "phases": phases,
+		"failed": ack.Failed, "conns": ack.Conns, "bytes_written": ack.BytesWritten, "segments_synced": ack.SegmentsSynced, "phases": phases,
 	}).Info("child shutdown report")
 }
 

@@ -144,4 +144,7 @@ type ConnClosed struct {
 type Heartbeat struct {
 	V     int `msgpack:"v"`
 	Conns int `msgpack:"conns"`
+	// Fenced describes each partition the shard refused for corruption
+	// (partition, file, byte offset, reason), for `riffle server status`.
+	Fenced []string `msgpack:"fenced,omitempty"`
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,7 +116,7 @@ func (s *Shard) init(req *ipc.Frame) error {
 // startServing starts the periodic tasks of a serving shard.
 func (s *Shard) startServing() error {
 	return s.reg.Every("heartbeat", time.Second, func(context.Context) error {
-		return s.ctl.Notify(ipc.TypeHeartbeat, ipc.Heartbeat{V: 1, Conns: s.connCount()}, nil)
+		return s.ctl.Notify(ipc.TypeHeartbeat, ipc.Heartbeat{V: 1, Conns: s.connCount(), Fenced: s.fenced()}, nil)
 	}, nil)
 }
 
@@ -297,4 +298,17 @@ func (s *Shard) shardStats() control.ShardStats {
 		st.Threads = uint32(len(threads))
 	}
 	return st
+}
+
+// fenced describes the partitions this shard refused for corruption.
+func (s *Shard) fenced() []string {
+	if s.engine == nil {
+		return nil
+	}
+	var out []string
+	for k, ce := range s.engine.Fenced() {
+		out = append(out, fmt.Sprintf("shard %d partition %s: %s at byte %d: %s", s.id, k, ce.Path, ce.Offset, ce.Reason))
+	}
+	sort.Strings(out)
+	return out
 }

@@ -39,7 +39,8 @@ type child struct {
 
 	cmd     *exec.Cmd
 	pid     int
-	version string // from Hello
+	version string   // from Hello
+	fenced  []string // from heartbeats: partitions refused for corruption
 	peer    *ipc.Peer
 	started time.Time
 
@@ -185,6 +186,9 @@ func (s *Supervisor) handleChild(c *child) ipc.Handler {
 			if err := f.Decode(&hb); err == nil {
 				c.conns.Store(int64(hb.Conns))
 				c.lastBeat.Store(time.Now().UnixNano())
+				s.mu.Lock()
+				c.fenced = hb.Fenced // read by ctl status under mu
+				s.mu.Unlock()
 			}
 		default:
 			s.handleChildRequest(c, p, f)

@@ -124,6 +124,11 @@ func (s *Supervisor) status() ipc.Status {
 	}
 	s.mu.Lock()
 	st.State = s.st
+	for _, slot := range s.shards {
+		if slot.cur != nil {
+			st.Fenced = append(st.Fenced, slot.cur.fenced...)
+		}
+	}
 	if s.front != nil && s.front.cur != nil {
 		st.FrontPID, st.FrontVersion = s.front.cur.pid, s.front.cur.version
 	}

@@ -120,7 +120,7 @@ func hostileFrames(t testing.TB) []hostileFrame {
 		// connection closed: nobody unauthenticated makes a shard hold it.
 		hostileFrame{name: "pre_login_large_ping", send: request(uint32(protocol.CodePing), make([]byte, 4097)),
 			want: []protocol.Status{protocol.StatusInvalidCommand}, closed: true},
-		hostileFrame{name: "pre_login_large_send", send: request(uint32(protocol.CodeSendMessages), make([]byte, 1<<20)),
+		hostileFrame{name: "pre_login_large_send", send: request(uint32(protocol.CodeSendMessages), make([]byte, 64<<10)),
 			want: []protocol.Status{protocol.StatusUnauthenticated}, closed: true, rss: true},
 		// Several frames in one segment: answered in order.
 		hostileFrame{name: "three_frames_one_write",

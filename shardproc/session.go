@@ -139,7 +139,7 @@ func (c *conn) commit(cmd metadata.Command) (metadata.Result, protocol.Status) {
 // its stream, topic, consumer group or user does not exist (the supervisor
 // resolves before it checks permissions, as Iggy does): only a user whose
 // grants would cover the missing object learns that; others get
-// Unauthorized, as from streamScope and topicScope.
+// Unauthorized, as from scope.
 func (c *conn) hideMissing(cmd metadata.Command, st protocol.Status) protocol.Status {
 	var code protocol.Code
 	var stream, topic *metadata.Identifier
@@ -175,29 +175,9 @@ func (c *conn) hideMissing(cmd metadata.Command, st protocol.Status) protocol.St
 	default:
 		return st // the caller's own objects (tokens), or no object at all
 	}
-	covered := false
-	c.s.md.read(func(m *metadata.State) {
-		if stream == nil {
-			covered = m.Permitted(c.sess.userID, code, nil, nil)
-			return
-		}
-		s, err := m.ResolveStream(*stream)
-		if err != nil {
-			covered = m.Permitted(c.sess.userID, code, ptr(noID), ptr(noID))
-			return
-		}
-		if topic == nil {
-			covered = m.Permitted(c.sess.userID, code, &s, ptr(noID))
-			return
-		}
-		_, t, err := m.ResolveTopic(metadata.NumericID(s), *topic)
-		if err != nil {
-			covered = m.Permitted(c.sess.userID, code, &s, ptr(noID))
-			return
-		}
-		covered = m.Permitted(c.sess.userID, code, &s, &t)
-	})
-	if !covered {
+	var scoped protocol.Status
+	c.s.md.read(func(m *metadata.State) { _, _, scoped = c.scope(m, code, stream, topic) })
+	if scoped == protocol.StatusUnauthorized {
 		return protocol.StatusUnauthorized
 	}
 	return st
@@ -235,44 +215,56 @@ func (s *Shard) commitMetadata(actor uint32, cmd metadata.Command) (metadata.Res
 	return res, protocol.StatusOK
 }
 
-// streamScope resolves a stream for code and checks the session may run it.
-// A missing stream is reported (1009) only to users whose grants would cover
-// it; others get Unauthorized, so existence does not leak.
-func (c *conn) streamScope(st *metadata.State, code protocol.Code, id protocol.Identifier) (uint32, protocol.Status) {
-	s, err := st.ResolveStream(metadata.IdentifierFromWire(id))
-	if err != nil {
-		if st.Permitted(c.sess.userID, code, ptr(noID), ptr(noID)) {
-			return 0, protocol.StatusFromError(err)
-		}
-		return 0, protocol.StatusUnauthorized
-	}
-	if !st.Permitted(c.sess.userID, code, &s, nil) {
-		return 0, protocol.StatusUnauthorized
-	}
-	return s, protocol.StatusOK
-}
-
-// topicScope resolves a stream and topic for code and checks the session may
-// run it, with the same rule for missing ones as streamScope.
-func (c *conn) topicScope(st *metadata.State, code protocol.Code, sid, tid protocol.Identifier) (uint32, uint32, protocol.Status) {
-	s, err := st.ResolveStream(metadata.IdentifierFromWire(sid))
-	if err != nil {
-		if st.Permitted(c.sess.userID, code, ptr(noID), ptr(noID)) {
+// scope resolves the stream (and the topic, when topic is not nil) a
+// command addresses and checks that the session may run code on them; with
+// stream nil it checks a permission that is about no stream. A missing
+// stream or topic is reported (its NotFound status) only to a user whose
+// grants would cover it; others get Unauthorized, so existence does not leak.
+func (c *conn) scope(st *metadata.State, code protocol.Code, stream, topic *metadata.Identifier) (uint32, uint32, protocol.Status) {
+	user := c.sess.userID
+	deny := func(ok bool, err error) (uint32, uint32, protocol.Status) {
+		if ok {
 			return 0, 0, protocol.StatusFromError(err)
 		}
 		return 0, 0, protocol.StatusUnauthorized
 	}
-	_, t, err := st.ResolveTopic(metadata.NumericID(s), metadata.IdentifierFromWire(tid))
-	if err != nil {
-		if st.Permitted(c.sess.userID, code, &s, ptr(noID)) {
-			return 0, 0, protocol.StatusFromError(err)
+	if stream == nil {
+		if !st.Permitted(user, code, nil, nil) {
+			return 0, 0, protocol.StatusUnauthorized
 		}
-		return 0, 0, protocol.StatusUnauthorized
+		return 0, 0, protocol.StatusOK
 	}
-	if !st.Permitted(c.sess.userID, code, &s, &t) {
+	s, err := st.ResolveStream(*stream)
+	if err != nil {
+		return deny(st.Permitted(user, code, ptr(noID), ptr(noID)), err)
+	}
+	if topic == nil {
+		if !st.Permitted(user, code, &s, nil) {
+			return 0, 0, protocol.StatusUnauthorized
+		}
+		return s, 0, protocol.StatusOK
+	}
+	_, t, err := st.ResolveTopic(metadata.NumericID(s), *topic)
+	if err != nil {
+		return deny(st.Permitted(user, code, &s, ptr(noID)), err)
+	}
+	if !st.Permitted(user, code, &s, &t) {
 		return 0, 0, protocol.StatusUnauthorized
 	}
 	return s, t, protocol.StatusOK
+}
+
+// streamScope is scope for a command about one stream.
+func (c *conn) streamScope(st *metadata.State, code protocol.Code, id protocol.Identifier) (uint32, protocol.Status) {
+	sid := metadata.IdentifierFromWire(id)
+	s, _, status := c.scope(st, code, &sid, nil)
+	return s, status
+}
+
+// topicScope is scope for a command about one topic.
+func (c *conn) topicScope(st *metadata.State, code protocol.Code, stream, topic protocol.Identifier) (uint32, uint32, protocol.Status) {
+	sid, tid := metadata.IdentifierFromWire(stream), metadata.IdentifierFromWire(topic)
+	return c.scope(st, code, &sid, &tid)
 }
 
 func ptr(v uint32) *uint32 { return &v }

@@ -15,10 +15,6 @@ import (
 	"riffle/internal/vfs"
 )
 
-func TestProbeSucceedsOnThisKernel(t *testing.T) {
-	requireUring(t)
-}
-
 func TestWriteAtThenReadBack(t *testing.T) {
 	sizes := []struct {
 		name string

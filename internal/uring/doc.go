@@ -13,7 +13,11 @@
 //
 // Linux MinKernel (5.6) or newer with io_uring enabled. Probe tells whether
 // this process may use it; when it returns an error wrapping ErrNotSupported
-// the caller uses the portable vfs backend instead.
+// the caller uses the portable vfs backend instead. ExplainProbe says whether
+// such a refusal is honest: on a kernel of at least AssuredKernel (6.1) with
+// kernel.io_uring_disabled 0 and no seccomp filter (ReadHost) it is a fault,
+// and the tests of this package and of the storage engine fail instead of
+// skipping.
 //
 // # Goroutines and the ring
 //

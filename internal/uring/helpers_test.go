@@ -4,7 +4,6 @@ package uring_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -32,23 +31,27 @@ func (f noFdFile) Name() string                           { return f.name }
 // modes are the submission modes every behaviour is tested in.
 var modes = []uring.SubmitMode{uring.SubmitMutex, uring.SubmitOwner}
 
-// requireUring skips the test when io_uring is unsupported on a kernel older
-// than uring.MinKernel, and fails it when the probe fails on a kernel that
-// should support it, so a broken probe cannot hide behind a skip.
+// requireUring returns when io_uring works here, skips the test when the
+// probe reports it unsupported on a locked-down host (uring.ExplainProbe
+// names why), and fails it otherwise: a probe that reports io_uring
+// unsupported on a kernel of at least uring.AssuredKernel with
+// kernel.io_uring_disabled 0 and no seccomp filter is broken, and must not
+// hide behind a skip.
 func requireUring(tb testing.TB) {
 	tb.Helper()
-	err := uring.Probe()
-	if err == nil {
+	probeErr := uring.Probe()
+	if probeErr == nil {
 		return
 	}
-	newEnough, kerr := uring.KernelAtLeast(uring.MinKernelMajor, uring.MinKernelMinor)
-	if kerr != nil {
-		tb.Fatalf("probe: %v; kernel version: %v", err, kerr)
+	host, err := uring.ReadHost()
+	if err != nil {
+		tb.Fatalf("probe: %v; %v", probeErr, err)
 	}
-	if errors.Is(err, uring.ErrNotSupported) && !newEnough {
-		tb.Skipf("io_uring unsupported on a kernel older than %s: %v", uring.MinKernel, err)
+	lockdown, fault := uring.ExplainProbe(probeErr, host)
+	if fault != nil {
+		tb.Fatal(fault)
 	}
-	tb.Fatalf("probe on a kernel at least %s: %v", uring.MinKernel, err)
+	tb.Skipf("io_uring unsupported on a locked-down host (%s): %v", lockdown, probeErr)
 }
 
 // newBackend returns a Backend that is closed, and checked for leaked

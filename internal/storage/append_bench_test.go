@@ -20,7 +20,7 @@ func BenchmarkAppend(b *testing.B) {
 		name string
 		env  func(testing.TB) *env
 	}
-	for _, fk := range []fsKind{{"mem", newMemEnv}, {"os", newOSEnv}} {
+	for _, fk := range []fsKind{{"mem", newMemEnv}, {"os", osEnv}} {
 		for _, d := range []storage.Durability{storage.DurabilityFsync, storage.DurabilityWrite} {
 			for _, inflight := range []int{1, 4} {
 				name := fmt.Sprintf("fs=%s/durability=%s/batch=1000x1KiB/inflight=%d", fk.name, d, inflight)

@@ -358,8 +358,7 @@ func TestClosedEngineRefusesWork(t *testing.T) {
 func TestCloseStopsItsGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for range 3 {
-		e := newOSEnv(t)
-		e.opts.IO = nil // the engine starts and closes its own backend
+		e := osEnv(t) // the engine starts and closes its own backend
 		eng := e.open()
 		appendN(t, openPart(t, eng, key0), 0, 10, 5, 10)
 		mustClose(t, eng)

@@ -10,11 +10,12 @@ import (
 	"riffle/internal/storage"
 )
 
-// checkpointEnv writes 1,000 messages of 164 bytes (in batches of 10) into
-// one segment with a checkpoint every 4 KiB, and kills the engine.
-func checkpointEnv(t *testing.T) *env {
+// checkpointEnv writes, with backend be, 1,000 messages of 164 bytes (in
+// batches of 10) into one segment with a checkpoint every 4 KiB, and kills
+// the engine.
+func checkpointEnv(t *testing.T, be backend) *env {
 	t.Helper()
-	e := newOSEnv(t)
+	e := newOSEnv(t, be)
 	e.opts.SegmentSize = 1 << 20
 	eng := e.open()
 	appendN(t, openPart(t, eng, key0), 0, 1000, 10, surgeryPayload)
@@ -23,8 +24,12 @@ func checkpointEnv(t *testing.T) *env {
 }
 
 func TestCheckpointBoundsCrashScan(t *testing.T) {
+	eachBackend(t, testCheckpointBoundsCrashScan)
+}
+
+func testCheckpointBoundsCrashScan(t *testing.T, be backend) {
 	defer storage.SetCheckpointBytes(4096)()
-	e := checkpointEnv(t)
+	e := checkpointEnv(t, be)
 	var rec recorder
 	e.opts.Events = rec.events()
 	eng := e.open()
@@ -40,6 +45,10 @@ func TestCheckpointBoundsCrashScan(t *testing.T) {
 }
 
 func TestCheckpointedDamageIsFencedNotTruncated(t *testing.T) {
+	eachBackend(t, testCheckpointedDamageIsFencedNotTruncated)
+}
+
+func testCheckpointedDamageIsFencedNotTruncated(t *testing.T, be backend) {
 	defer storage.SetCheckpointBytes(4096)()
 	tests := []struct {
 		name     string
@@ -51,7 +60,7 @@ func TestCheckpointedDamageIsFencedNotTruncated(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := checkpointEnv(t)
+			e := checkpointEnv(t, be)
 			log, index, _ := activeSegment(t, e.partDir(key0))
 			b, _ := os.ReadFile(log)
 			b[100] ^= 0x01 // inside message 0, far below the last checkpoint
@@ -111,8 +120,12 @@ func TestPurgeForgetsCheckpoints(t *testing.T) {
 // syncer), so they may lag a little; they still bound the crash scan, and a
 // purge still forgets them.
 func TestWriteModeCheckpointsBoundCrashScanAndPurge(t *testing.T) {
+	eachBackend(t, testWriteModeCheckpointsBoundCrashScanAndPurge)
+}
+
+func testWriteModeCheckpointsBoundCrashScanAndPurge(t *testing.T, be backend) {
 	defer storage.SetCheckpointBytes(4096)()
-	e := newOSEnv(t)
+	e := newOSEnv(t, be)
 	e.opts.SegmentSize = 1 << 20
 	e.opts.Durability = storage.DurabilityWrite
 	eng := e.open()

@@ -89,13 +89,6 @@ func newMemEnv(t testing.TB) *env {
 	return e
 }
 
-func newOSEnv(t testing.TB) *env {
-	clk := clock.NewFake(time.Unix(1_700_000_000, 0))
-	e := &env{t: t, fs: vfs.OS, dir: t.TempDir(), clock: clk}
-	e.opts = storage.Options{FS: e.fs, Dir: e.dir, Clock: clk, SegmentSize: 64 << 10}
-	return e
-}
-
 func (e *env) open() *storage.Engine {
 	e.t.Helper()
 	eng, err := storage.Open(e.opts)

@@ -12,11 +12,12 @@ import (
 	"riffle/internal/storage"
 )
 
-// recoverOS builds an OS-file partition of 1,000 messages of 164 bytes in
-// 16 KiB segments, stops it (cleanly or not), and returns the env.
-func recoverOS(t *testing.T, clean bool, keys ...storage.Key) *env {
+// recoverOS builds, with backend be, an OS-file partition of 1,000 messages
+// of 164 bytes in 16 KiB segments, stops it (cleanly or not), and returns the
+// env.
+func recoverOS(t *testing.T, be backend, clean bool, keys ...storage.Key) *env {
 	t.Helper()
-	e := newOSEnv(t)
+	e := newOSEnv(t, be)
 	e.opts.SegmentSize = 16 << 10
 	eng := e.open()
 	for _, k := range keys {
@@ -31,10 +32,14 @@ func recoverOS(t *testing.T, clean bool, keys ...storage.Key) *env {
 }
 
 func TestCleanRestartScansNothing(t *testing.T) {
+	eachBackend(t, testCleanRestartScansNothing)
+}
+
+func testCleanRestartScansNothing(t *testing.T, be backend) {
 	for _, clean := range []bool{true, false} {
 		name := map[bool]string{true: "clean", false: "crash"}[clean]
 		t.Run(name, func(t *testing.T) {
-			e := recoverOS(t, clean, key0)
+			e := recoverOS(t, be, clean, key0)
 			var rec recorder
 			e.opts.Events = rec.events()
 			eng := e.open()
@@ -61,7 +66,11 @@ func TestCleanRestartScansNothing(t *testing.T) {
 }
 
 func TestCleanMarkerIsNotTrustedWhenFilesChanged(t *testing.T) {
-	e := recoverOS(t, true, key0)
+	eachBackend(t, testCleanMarkerIsNotTrustedWhenFilesChanged)
+}
+
+func testCleanMarkerIsNotTrustedWhenFilesChanged(t *testing.T, be backend) {
+	e := recoverOS(t, be, true, key0)
 	log, _, _ := activeSegment(t, e.partDir(key0))
 	appendFile(t, log, make([]byte, 100))
 	var rec recorder
@@ -85,6 +94,10 @@ func sealedSegment(t *testing.T, dir string) (log, index string) {
 }
 
 func TestSealedSegmentDamage(t *testing.T) {
+	eachBackend(t, testSealedSegmentDamage)
+}
+
+func testSealedSegmentDamage(t *testing.T, be backend) {
 	other := storage.Key{Stream: 1, Topic: 1, Partition: 2}
 	tests := []struct {
 		name        string
@@ -113,7 +126,7 @@ func TestSealedSegmentDamage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := recoverOS(t, false, key0, other)
+			e := recoverOS(t, be, false, key0, other)
 			log, index := sealedSegment(t, e.partDir(key0))
 			tt.damage(t, log, index)
 			var fenced []*storage.CorruptionError
@@ -158,7 +171,11 @@ func TestSealedSegmentDamage(t *testing.T) {
 }
 
 func TestMissingSegmentFences(t *testing.T) {
-	e := recoverOS(t, false, key0)
+	eachBackend(t, testMissingSegmentFences)
+}
+
+func testMissingSegmentFences(t *testing.T, be backend) {
+	e := recoverOS(t, be, false, key0)
 	log, index := sealedSegment(t, e.partDir(key0))
 	os.Remove(log)
 	os.Remove(index)
@@ -170,7 +187,11 @@ func TestMissingSegmentFences(t *testing.T) {
 }
 
 func TestOrphanIndexIsRemoved(t *testing.T) {
-	e := recoverOS(t, false, key0)
+	eachBackend(t, testOrphanIndexIsRemoved)
+}
+
+func testOrphanIndexIsRemoved(t *testing.T, be backend) {
+	e := recoverOS(t, be, false, key0)
 	orphan := filepath.Join(e.partDir(key0), "00000000000000099999.index")
 	if err := os.WriteFile(orphan, make([]byte, 32), 0o644); err != nil {
 		t.Fatal(err)
@@ -196,7 +217,11 @@ func TestEmptyPartitionDirectoryStartsAtZero(t *testing.T) {
 }
 
 func TestFormatVersionMismatchRefusesToOpen(t *testing.T) {
-	e := newOSEnv(t)
+	eachBackend(t, testFormatVersionMismatchRefusesToOpen)
+}
+
+func testFormatVersionMismatchRefusesToOpen(t *testing.T, be backend) {
+	e := newOSEnv(t, be)
 	mustClose(t, e.open())
 	if err := os.WriteFile(filepath.Join(e.dir, storage.FormatFile), []byte("riffle-data 99\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -118,15 +118,17 @@ func (r *recorder) events() storage.Events {
 // every valid message before the damage is there and the index is aligned,
 // append 1,000 more, kill and restart again, check again.
 func TestRecoveryAfterByteSurgery(t *testing.T) {
-	for _, ckpt := range []int64{64 << 20, 8 << 10} {
-		t.Run(fmt.Sprintf("checkpoint=%d", ckpt), func(t *testing.T) {
-			defer storage.SetCheckpointBytes(ckpt)()
-			testByteSurgery(t)
-		})
-	}
+	eachBackend(t, func(t *testing.T, be backend) {
+		for _, ckpt := range []int64{64 << 20, 8 << 10} {
+			t.Run(fmt.Sprintf("checkpoint=%d", ckpt), func(t *testing.T) {
+				defer storage.SetCheckpointBytes(ckpt)()
+				testByteSurgery(t, be)
+			})
+		}
+	})
 }
 
-func testByteSurgery(t *testing.T) {
+func testByteSurgery(t *testing.T, be backend) {
 	const before = 1000
 	tests := []struct {
 		name string
@@ -191,7 +193,7 @@ func testByteSurgery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newOSEnv(t)
+			e := newOSEnv(t, be)
 			e.opts.SegmentSize = 64 << 10
 			eng := e.open()
 			p := openPart(t, eng, key0)

@@ -16,7 +16,11 @@ import (
 )
 
 func TestAppendAssignsServerFields(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testAppendAssignsServerFields)
+}
+
+func testAppendAssignsServerFields(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	eng := e.open()
 	defer mustClose(t, eng)
 	p := openPart(t, eng, key0)
@@ -62,7 +66,11 @@ func TestAppendAssignsServerFields(t *testing.T) {
 }
 
 func TestEmptyPartitionReportsEmpty(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testEmptyPartitionReportsEmpty)
+}
+
+func testEmptyPartitionReportsEmpty(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	eng := e.open()
 	defer mustClose(t, eng)
 	p := openPart(t, eng, key0)
@@ -75,7 +83,11 @@ func TestEmptyPartitionReportsEmpty(t *testing.T) {
 }
 
 func TestAppendRejectsMalformedBatches(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testAppendRejectsMalformedBatches)
+}
+
+func testAppendRejectsMalformedBatches(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	eng := e.open()
 	defer mustClose(t, eng)
 	p := openPart(t, eng, key0)
@@ -103,7 +115,11 @@ func TestAppendRejectsMalformedBatches(t *testing.T) {
 }
 
 func TestReadHonoursCountAndByteLimit(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testReadHonoursCountAndByteLimit)
+}
+
+func testReadHonoursCountAndByteLimit(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 4096 // many segments: reads cross them
 	eng := e.open()
 	defer mustClose(t, eng)
@@ -143,7 +159,11 @@ func TestReadHonoursCountAndByteLimit(t *testing.T) {
 }
 
 func TestAppendFromAppendsToCallerBuffer(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testAppendFromAppendsToCallerBuffer)
+}
+
+func testAppendFromAppendsToCallerBuffer(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	eng := e.open()
 	defer mustClose(t, eng)
 	p := openPart(t, eng, key0)
@@ -157,7 +177,11 @@ func TestAppendFromAppendsToCallerBuffer(t *testing.T) {
 }
 
 func TestReadFromTimestamp(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testReadFromTimestamp)
+}
+
+func testReadFromTimestamp(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 2048
 	eng := e.open()
 	defer mustClose(t, eng)
@@ -191,7 +215,11 @@ func TestReadFromTimestamp(t *testing.T) {
 }
 
 func TestTimestampsNeverGoBackwards(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testTimestampsNeverGoBackwards)
+}
+
+func testTimestampsNeverGoBackwards(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	eng := e.open()
 	defer mustClose(t, eng)
 	p := openPart(t, eng, key0)
@@ -205,7 +233,11 @@ func TestTimestampsNeverGoBackwards(t *testing.T) {
 }
 
 func TestSegmentsRollAtConfiguredSize(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testSegmentsRollAtConfiguredSize)
+}
+
+func testSegmentsRollAtConfiguredSize(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 1000
 	var rolled []storage.SegmentInfo
 	var mu sync.Mutex
@@ -243,7 +275,11 @@ func TestSegmentsRollAtConfiguredSize(t *testing.T) {
 }
 
 func TestConcurrentAppendAndRead(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testConcurrentAppendAndRead)
+}
+
+func testConcurrentAppendAndRead(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 8 << 10
 	eng := e.open()
 	defer mustClose(t, eng)
@@ -314,9 +350,13 @@ func TestConcurrentAppendAndRead(t *testing.T) {
 }
 
 func TestDurabilityWriteAcknowledgesAfterWrite(t *testing.T) {
+	eachEnv(t, testDurabilityWriteAcknowledgesAfterWrite)
+}
+
+func testDurabilityWriteAcknowledgesAfterWrite(t *testing.T, newEnv newEnvFunc) {
 	for _, d := range []storage.Durability{storage.DurabilityFsync, storage.DurabilityWrite} {
 		t.Run(d.String(), func(t *testing.T) {
-			e := newMemEnv(t)
+			e := newEnv(t)
 			e.opts.Durability = d
 			eng := e.open()
 			p := openPart(t, eng, key0)
@@ -331,7 +371,11 @@ func TestDurabilityWriteAcknowledgesAfterWrite(t *testing.T) {
 }
 
 func TestClosedEngineRefusesWork(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testClosedEngineRefusesWork)
+}
+
+func testClosedEngineRefusesWork(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	eng := e.open()
 	p := openPart(t, eng, key0)
 	pending := make([]*storage.Append, 0, 20)

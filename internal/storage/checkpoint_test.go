@@ -91,9 +91,13 @@ func testCheckpointedDamageIsFencedNotTruncated(t *testing.T, be backend) {
 }
 
 func TestPurgeForgetsCheckpoints(t *testing.T) {
+	eachEnv(t, testPurgeForgetsCheckpoints)
+}
+
+func testPurgeForgetsCheckpoints(t *testing.T, newEnv newEnvFunc) {
 	restore := storage.SetCheckpointBytes(1024)
 	defer restore()
-	e := newMemEnv(t)
+	e := newEnv(t)
 	e.opts.SegmentSize = 1 << 20
 	eng := e.open()
 	p := openPart(t, eng, key0)

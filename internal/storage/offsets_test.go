@@ -32,9 +32,13 @@ func wantOffset(t *testing.T, eng *storage.Engine, k storage.Key, c storage.Cons
 }
 
 func TestOffsetsSurviveRestartPerConsumerAndGroup(t *testing.T) {
+	eachEnv(t, testOffsetsSurviveRestartPerConsumerAndGroup)
+}
+
+func testOffsetsSurviveRestartPerConsumerAndGroup(t *testing.T, newEnv newEnvFunc) {
 	for _, d := range []storage.Durability{storage.DurabilityFsync, storage.DurabilityWrite} {
 		t.Run(d.String(), func(t *testing.T) {
-			e := newMemEnv(t)
+			e := newEnv(t)
 			e.opts.Durability = d
 			eng := e.open()
 			p := openPart(t, eng, key0)
@@ -61,7 +65,11 @@ func TestOffsetsSurviveRestartPerConsumerAndGroup(t *testing.T) {
 }
 
 func TestOffsetsPastTheLogAreClampedAtOpen(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testOffsetsPastTheLogAreClampedAtOpen)
+}
+
+func testOffsetsPastTheLogAreClampedAtOpen(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	eng := e.open()
 	p := openPart(t, eng, key0)
 	appendN(t, p, 0, 10, 10, 10)
@@ -74,8 +82,12 @@ func TestOffsetsPastTheLogAreClampedAtOpen(t *testing.T) {
 }
 
 func TestOffsetsLogIsCompacted(t *testing.T) {
+	eachEnv(t, testOffsetsLogIsCompacted)
+}
+
+func testOffsetsLogIsCompacted(t *testing.T, newEnv newEnvFunc) {
 	defer storage.SetCompactMin(4096)()
-	e := newMemEnv(t)
+	e := newEnv(t)
 	var compactions []storage.CompactInfo
 	var mu sync.Mutex
 	e.opts.Events.OffsetsCompacted = func(c storage.CompactInfo) { mu.Lock(); compactions = append(compactions, c); mu.Unlock() }
@@ -103,7 +115,11 @@ func TestOffsetsLogIsCompacted(t *testing.T) {
 }
 
 func TestOffsetsLogTornTailIsCut(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testOffsetsLogTornTailIsCut)
+}
+
+func testOffsetsLogTornTailIsCut(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	var truncated []storage.TruncateInfo
 	e.opts.Events.TailTruncated = func(i storage.TruncateInfo) { truncated = append(truncated, i) }
 	eng := e.open()
@@ -128,7 +144,11 @@ func TestOffsetsLogTornTailIsCut(t *testing.T) {
 }
 
 func TestOffsetsFollowAPartitionToAnotherShard(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testOffsetsFollowAPartitionToAnotherShard)
+}
+
+func testOffsetsFollowAPartitionToAnotherShard(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	// Run 1: shard 1 owns the partition.
 	e.opts.Shard = 1
 	eng1 := e.open()

@@ -205,7 +205,11 @@ func testOrphanIndexIsRemoved(t *testing.T, be backend) {
 }
 
 func TestEmptyPartitionDirectoryStartsAtZero(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testEmptyPartitionDirectoryStartsAtZero)
+}
+
+func testEmptyPartitionDirectoryStartsAtZero(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	if err := e.fs.MkdirAll(e.partDir(key0), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +236,11 @@ func testFormatVersionMismatchRefusesToOpen(t *testing.T, be backend) {
 }
 
 func TestRecoveryScansMessagesLargerThanItsBuffer(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testRecoveryScansMessagesLargerThanItsBuffer)
+}
+
+func testRecoveryScansMessagesLargerThanItsBuffer(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 64 << 20
 	eng := e.open()
 	p := openPart(t, eng, key0)

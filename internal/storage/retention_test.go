@@ -24,7 +24,11 @@ func fillSegments(t *testing.T, e *env, p *storage.Partition, batches int, step 
 }
 
 func TestRetentionDeletesExpiredSealedSegments(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testRetentionDeletesExpiredSealedSegments)
+}
+
+func testRetentionDeletesExpiredSealedSegments(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 1000
 	var deleted []storage.SegmentInfo
 	var mu sync.Mutex
@@ -68,7 +72,11 @@ func TestRetentionDeletesExpiredSealedSegments(t *testing.T) {
 }
 
 func TestRetentionKeepsPartitionUnderMaxSize(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testRetentionKeepsPartitionUnderMaxSize)
+}
+
+func testRetentionKeepsPartitionUnderMaxSize(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 1000
 	eng := e.open()
 	defer mustClose(t, eng)
@@ -91,7 +99,11 @@ func TestRetentionKeepsPartitionUnderMaxSize(t *testing.T) {
 }
 
 func TestRetentionIsOffByDefault(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testRetentionIsOffByDefault)
+}
+
+func testRetentionIsOffByDefault(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 1000
 	eng := e.open()
 	defer mustClose(t, eng)
@@ -103,7 +115,11 @@ func TestRetentionIsOffByDefault(t *testing.T) {
 }
 
 func TestDeleteSegmentsRemovesOldestSealedOnly(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testDeleteSegmentsRemovesOldestSealedOnly)
+}
+
+func testDeleteSegmentsRemovesOldestSealedOnly(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 1000
 	eng := e.open()
 	p := openPart(t, eng, key0)
@@ -125,7 +141,11 @@ func TestDeleteSegmentsRemovesOldestSealedOnly(t *testing.T) {
 }
 
 func TestPurgeRestartsAtZero(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testPurgeRestartsAtZero)
+}
+
+func testPurgeRestartsAtZero(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 1000
 	eng := e.open()
 	p := openPart(t, eng, key0)
@@ -159,7 +179,11 @@ func TestPurgeRestartsAtZero(t *testing.T) {
 }
 
 func TestPurgeWaitsForAppendsInFlight(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testPurgeWaitsForAppendsInFlight)
+}
+
+func testPurgeWaitsForAppendsInFlight(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	eng := e.open()
 	defer mustClose(t, eng)
 	p := openPart(t, eng, key0)
@@ -181,7 +205,11 @@ func TestPurgeWaitsForAppendsInFlight(t *testing.T) {
 }
 
 func TestDropRemovesPartitionsAndOffsets(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testDropRemovesPartitionsAndOffsets)
+}
+
+func testDropRemovesPartitionsAndOffsets(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	eng := e.open()
 	defer mustClose(t, eng)
 	keys := []storage.Key{{Stream: 1, Topic: 1, Partition: 1}, {Stream: 1, Topic: 1, Partition: 2},
@@ -228,7 +256,11 @@ func TestDropRemovesPartitionsAndOffsets(t *testing.T) {
 }
 
 func TestSweepOrphansRemovesUnknownPartitions(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testSweepOrphansRemovesUnknownPartitions)
+}
+
+func testSweepOrphansRemovesUnknownPartitions(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	eng := e.open()
 	keep := storage.Key{Stream: 1, Topic: 1, Partition: 1}
 	orphan := storage.Key{Stream: 1, Topic: 1, Partition: 2}
@@ -263,7 +295,11 @@ func TestSweepOrphansRemovesUnknownPartitions(t *testing.T) {
 }
 
 func TestRetentionRacesAppendsAndReads(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testRetentionRacesAppendsAndReads)
+}
+
+func testRetentionRacesAppendsAndReads(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 600
 	eng := e.open()
 	defer mustClose(t, eng)
@@ -338,7 +374,11 @@ func TestRetentionRacesAppendsAndReads(t *testing.T) {
 }
 
 func TestPurgeRacesAppendsReadsAndFlushes(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testPurgeRacesAppendsReadsAndFlushes)
+}
+
+func testPurgeRacesAppendsReadsAndFlushes(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 800
 	eng := e.open()
 	defer mustClose(t, eng)
@@ -384,7 +424,11 @@ func TestPurgeRacesAppendsReadsAndFlushes(t *testing.T) {
 }
 
 func TestDeleteConsumedSegmentsStopsAtTheLowestStoredOffset(t *testing.T) {
-	e := newMemEnv(t)
+	eachEnv(t, testDeleteConsumedSegmentsStopsAtTheLowestStoredOffset)
+}
+
+func testDeleteConsumedSegmentsStopsAtTheLowestStoredOffset(t *testing.T, newEnv newEnvFunc) {
+	e := newEnv(t)
 	e.opts.SegmentSize = 1000
 	eng := e.open()
 	defer mustClose(t, eng)

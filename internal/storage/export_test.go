@@ -53,3 +53,10 @@ func SetCheckpointBytes(n int64) (restore func()) {
 // SettleCheckpoints waits until the syncer has finished everything queued,
 // write-mode checkpoints included (their records then ride the next round).
 func SettleCheckpoints(e *Engine) { e.commit.drainSyncer() }
+
+// CheckpointCount returns how many messages the newest recovery checkpoint
+// of partition k vouches for, as found by Open.
+func CheckpointCount(e *Engine, k Key) (uint32, bool) {
+	ck, ok := e.offsets.checkpointFor(k)
+	return ck.count, ok
+}

@@ -94,8 +94,11 @@ type Conn struct {
 	buf []byte // buffered bytes not yet consumed: buf[r:w]
 	r   int
 	w   int
-	fds []*os.File
 	oob []byte
+
+	fdmu   sync.Mutex // guards fds and closed: Close may come from any goroutine
+	fds    []*os.File // received descriptors not yet handed to a frame
+	closed bool
 }
 
 // NewConn wraps an established Unix stream connection.
@@ -129,11 +132,15 @@ func Dial(path string) (*Conn, error) {
 }
 
 // Close closes the connection and any queued descriptors.
+// Close may be called more than once and from any goroutine.
 func (c *Conn) Close() error {
-	for _, f := range c.fds {
+	c.fdmu.Lock()
+	fds := c.fds
+	c.fds, c.closed = nil, true
+	c.fdmu.Unlock()
+	for _, f := range fds {
 		f.Close()
 	}
-	c.fds = nil
 	return c.uc.Close()
 }
 
@@ -226,11 +233,15 @@ func (c *Conn) ReadFrame() (*Frame, error) {
 		}
 	}
 	if f.NFD > 0 {
+		c.fdmu.Lock()
 		if f.NFD > len(c.fds) {
-			return nil, fmt.Errorf("frame %s declares %d descriptors, %d received", f.Type, f.NFD, len(c.fds))
+			n := len(c.fds)
+			c.fdmu.Unlock()
+			return nil, fmt.Errorf("frame %s declares %d descriptors, %d received", f.Type, f.NFD, n)
 		}
 		f.Files = append([]*os.File(nil), c.fds[:f.NFD]...)
 		c.fds = c.fds[f.NFD:]
+		c.fdmu.Unlock()
 	}
 	return f, nil
 }
@@ -291,9 +302,16 @@ func (c *Conn) collectFDs(oob []byte) error {
 		if err != nil {
 			continue
 		}
+		c.fdmu.Lock()
 		for _, fd := range fds {
-			c.fds = append(c.fds, os.NewFile(uintptr(fd), "ipc-received"))
+			f := os.NewFile(uintptr(fd), "ipc-received")
+			if c.closed {
+				f.Close() // nobody will take it
+				continue
+			}
+			c.fds = append(c.fds, f)
 		}
+		c.fdmu.Unlock()
 	}
 	return nil
 }

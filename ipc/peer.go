@@ -48,7 +48,8 @@ func NewPeer(conn *Conn, h Handler) *Peer {
 
 // Run reads frames until the channel fails or closes, dispatching replies to
 // their callers and everything else to the handler. It returns the read error
-// (io.EOF when the other side closed cleanly) and fails every pending call.
+// (io.EOF when the other side closed cleanly), fails every pending call, and
+// closes the channel: nothing can use it afterwards.
 func (p *Peer) Run() error {
 	var err error
 	for {
@@ -79,6 +80,7 @@ func (p *Peer) Run() error {
 		p.handler(p, f)
 	}
 	p.shutdown(err)
+	p.conn.Close()
 	return err
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"riffle/internal/affinity"
 	"riffle/internal/control"
 	"riffle/internal/logging"
 	"riffle/internal/sdnotify"
@@ -80,9 +78,9 @@ func (c *child) kill() {
 	}
 }
 
-// spawn starts a child process. A shard is started from an OS thread whose
-// affinity is set to its CPU first, so it is pinned from birth; the front
-// from a thread with the supervisor's own mask. extra files follow the
+// spawn starts a child process from its slot's spawner thread: a shard's
+// has its CPU as mask, so the shard is pinned from birth; the front's has the
+// supervisor's own mask. extra files follow the
 // supervisor channel (descriptor 3) in the child; the caller keeps its copies.
 func (s *Supervisor) spawn(role string, id, cpu int, extra []*os.File) (*child, error) {
 	c := &child{role: role, id: id, cpu: cpu, hello: make(chan ipc.Hello, 1), ready: make(chan ipc.Ready, 1), exited: make(chan struct{})}
@@ -105,29 +103,16 @@ func (s *Supervisor) spawn(role string, id, cpu int, extra []*os.File) (*child, 
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	c.cmd = cmd
 
-	startErr := make(chan error, 1)
-	go func() {
-		// Never unlocked: this thread carries the child's CPU mask, and
-		// Pdeathsig fires when it exits, so it must live as long as the child.
-		runtime.LockOSThread()
-		if err := affinity.SetCurrentThread(mask); err != nil {
-			startErr <- err
-			return
-		}
-		if err := cmd.Start(); err != nil {
-			startErr <- err
-			return
-		}
-		startErr <- nil
-		c.exitErr = cmd.Wait()
-		close(c.exited)
-	}()
-	err = <-startErr
+	err = s.spawnerFor(role, id, mask).start(cmd)
 	ctlChild.Close()
 	if err != nil {
 		ctlParent.Close()
 		return nil, fmt.Errorf("start %s: %w", c.name(), err)
 	}
+	go func() {
+		c.exitErr = waitExit(cmd)
+		close(c.exited)
+	}()
 	c.pid = cmd.Process.Pid
 	c.started = time.Now()
 	c.log = s.log.WithFields(logrus.Fields{"child": c.name(), "child_pid": c.pid})
@@ -154,8 +139,13 @@ func (s *Supervisor) childEnv(role string) []string {
 			env = append(env, kv)
 		}
 	}
-	if role == ipc.RoleShard && s.cfg.Server.GoMaxProcs > 0 {
+	switch {
+	case role == ipc.RoleShard && s.cfg.Server.GoMaxProcs > 0:
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(s.cfg.Server.GoMaxProcs))
+	case role == ipc.RoleFront:
+		// The front only accepts and hands descriptors on: one P is plenty,
+		// and it then never competes with the pinned shards for a second.
+		env = append(env, "GOMAXPROCS=1")
 	}
 	env = append(env, "RIFFLE_LOG_LEVEL="+s.cfg.Log.Level, "RIFFLE_LOG_FORMAT="+s.cfg.Log.Format)
 	return env
@@ -302,4 +292,20 @@ func (s *Supervisor) stopChild(c *child, deadline time.Time, reason string) (*ip
 		return ack, fmt.Errorf("%s exited with %v", c.name(), c.exitErr)
 	}
 	return ack, nil
+}
+
+// spawnerFor returns the spawner of a child slot, starting it on first use.
+func (s *Supervisor) spawnerFor(role string, id int, mask []int) *spawner {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := role + strconv.Itoa(id)
+	if s.spawners == nil {
+		s.spawners = make(map[string]*spawner)
+	}
+	sp := s.spawners[key]
+	if sp == nil {
+		sp = newSpawner(mask)
+		s.spawners[key] = sp
+	}
+	return sp
 }

@@ -28,8 +28,9 @@
 //
 // Concurrency: opMu serializes lifecycle operations (start, restarts, reload,
 // stop); mu guards the process table for readers such as ctl status. Lock
-// order: opMu before mu. Each child has a goroutine locked to the OS thread
-// that forked it: the thread carries the child's CPU mask and lives exactly
-// as long as the child, so Pdeathsig (which fires when the forking thread
-// exits) kills the child only if the supervisor goes away.
+// order: opMu before mu. Each child slot (a shard id, the front) has a
+// spawner: an OS thread locked for the supervisor's life with the slot's CPU
+// mask, which forks every incarnation of that child. The thread carries the
+// mask into the child, and Pdeathsig (which fires when the forking thread
+// ends) kills the child only when the supervisor goes away.
 package supervisor

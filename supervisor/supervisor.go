@@ -66,8 +66,9 @@ type Supervisor struct {
 	shards []*shardSlot
 	front  *frontSlot
 
-	md      *authority
-	clients clients
+	md       *authority
+	clients  clients
+	spawners map[string]*spawner // by child slot; guarded by mu
 }
 
 // shardSlot is the supervisor's record of shard id across its incarnations.

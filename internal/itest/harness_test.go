@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,18 +47,45 @@ func buildAndRun(m *testing.M) (int, error) {
 	defer os.RemoveAll(dir)
 	binDir = dir
 	for _, name := range []string{"riffled", "riffle"} {
-		args := []string{"build", "-o", filepath.Join(dir, name)}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		args = append(args, "-ldflags=-checklinkname=0 -X riffle/internal/version.Version=itest", "riffle/cmd/"+name)
-		cmd := exec.Command("go", args...)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return 0, fmt.Errorf("build %s: %w", name, err)
+		if err := build(name, name, raceEnabled); err != nil {
+			return 0, err
 		}
 	}
 	return m.Run(), nil
+}
+
+// build compiles riffle/cmd/<pkg> into binDir/<out>.
+func build(pkg, out string, race bool) error {
+	args := []string{"build", "-o", filepath.Join(binDir, out)}
+	if race {
+		args = append(args, "-race")
+	}
+	args = append(args, "-ldflags=-checklinkname=0 -X riffle/internal/version.Version=itest", "riffle/cmd/"+pkg)
+	cmd := exec.Command("go", args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("build %s: %w", out, err)
+	}
+	return nil
+}
+
+var (
+	noRaceOnce sync.Once
+	noRaceErr  error
+)
+
+// noRaceBinary returns riffled built without the race detector, for tests
+// that measure resident memory or threads, which the race runtime inflates.
+func noRaceBinary(t testing.TB) string {
+	t.Helper()
+	if !raceEnabled {
+		return "riffled"
+	}
+	noRaceOnce.Do(func() { noRaceErr = build("riffled", "riffled-norace", false) })
+	if noRaceErr != nil {
+		t.Fatal(noRaceErr)
+	}
+	return "riffled-norace"
 }
 
 // Server is one riffled supervisor started by a test.
@@ -80,6 +108,7 @@ type Options struct {
 	Args   []string // extra riffled flags
 	Env    []string // extra environment
 	Dir    string   // reuse a data dir (restart); default a new temporary one
+	Binary string   // riffled binary name in the build dir; default "riffled"
 }
 
 // Start runs riffled and waits until it is ready.
@@ -103,7 +132,11 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	args := append([]string{"--data-dir", dir, "--shards", strconv.Itoa(opts.Shards), "--tcp-addr", "127.0.0.1:0"}, opts.Args...)
-	s.cmd = exec.Command(filepath.Join(binDir, "riffled"), args...)
+	binary := opts.Binary
+	if binary == "" {
+		binary = "riffled"
+	}
+	s.cmd = exec.Command(filepath.Join(binDir, binary), args...)
 	s.cmd.Env = append(append(os.Environ(), "RIFFLE_ROOT_PASSWORD=iggy", "RIFFLE_LOG_FORMAT=json"), opts.Env...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {

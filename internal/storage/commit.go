@@ -13,27 +13,36 @@ import (
 // The committer turns appends into writes and fsyncs, for every partition of
 // the engine and for the offsets log:
 //
-//	Append ──► Partition.pending ──► dirty list ──► writer goroutine ──► syncer goroutine
-//	                                                 one round at a time:    fdatasync of every
-//	                                                 take each dirty          log touched by all
-//	                                                 partition's pending      rounds queued (the
-//	                                                 batches, write them      group commit), then
-//	                                                 (coalesced, ≥ 64 KiB     acknowledge
-//	                                                 pieces, all in flight
-//	                                                 together), wait
+//	Append ──► Partition.pending ──► dirty list ──► writer ──► waiter ──► syncer
 //
-// In write mode the writer acknowledges a round as soon as its writes have
-// returned and the syncer is idle. The writer starts round N+1 while the
-// syncer still syncs round N; a sync is issued only after the writes it must
+//	writer   one round at a time: take each dirty partition's pending batches,
+//	         issue their writes (coalesced, ≥ 64 KiB pieces, all in flight
+//	         together) and pass the round on without waiting
+//	waiter   rounds in order: wait for the round's writes; in write mode
+//	         acknowledge it, in fsync mode pass it on
+//	syncer   fdatasync of every log touched by all rounds queued (the group
+//	         commit), then acknowledge them
+//
+// So up to maxWriteRounds rounds are written at once: a partition whose batch
+// arrives while another partition's write is in flight does not wait for it.
+// Rounds stay in order through every stage, so a partition's batches are
+// acknowledged in offset order. A sync is issued only after the writes it must
 // cover have completed, so it covers them (vfs ordering contract, rule 1).
+// Whatever needs every earlier write to have returned (sealing a segment,
+// compacting the offsets log) first drains the waiter (drainWrites).
 //
-// Failures: a write error fails its partition in the writer, a sync error in
+// Failures: a write error fails its partition in the waiter, a sync error in
 // the syncer; batches are only ever completed by the stage that holds them,
-// after their writes returned.
+// after their writes returned. Batches of a partition taken into later rounds
+// before the failure was noticed fail when those rounds complete.
 
 // coalesceMin is the size below which consecutive batches of a partition are
 // copied into one buffer and written together.
 const coalesceMin = 64 << 10
+
+// maxWriteRounds bounds the rounds whose writes are issued and not yet
+// waited for by the waiter (beyond the one it is waiting for).
+const maxWriteRounds = 4
 
 type committer struct {
 	e *Engine
@@ -44,8 +53,9 @@ type committer struct {
 
 	wake   chan struct{}
 	stop   chan struct{}
-	syncq  chan *round
-	exited chan struct{} // closed when both goroutines have returned
+	waitq  chan *round   // writer → waiter
+	syncq  chan *round   // waiter → syncer
+	exited chan struct{} // closed when the three goroutines have returned
 
 	rounds sync.Pool // *round
 	bufs   sync.Pool // *[]byte
@@ -76,6 +86,7 @@ type round struct {
 	parts   []part
 	off     offsetsBatch
 	barrier chan struct{} // closed when the syncer reaches this round
+	waited  chan struct{} // closed when the waiter reaches this round, which carries nothing else
 }
 
 func newCommitter(e *Engine) *committer {
@@ -83,6 +94,7 @@ func newCommitter(e *Engine) *committer {
 		e:      e,
 		wake:   make(chan struct{}, 1),
 		stop:   make(chan struct{}),
+		waitq:  make(chan *round, maxWriteRounds),
 		syncq:  make(chan *round, 64),
 		exited: make(chan struct{}),
 		files:  map[vfs.File]int{},
@@ -94,9 +106,13 @@ func newCommitter(e *Engine) *committer {
 		close(syncerDone)
 	}()
 	go func() {
-		c.writeLoop()
+		c.waitLoop()
 		close(c.syncq)
-		<-syncerDone
+	}()
+	go func() {
+		c.writeLoop()
+		close(c.waitq)
+		<-syncerDone // after the waiter, which closes syncq
 		close(c.exited)
 	}()
 	return c
@@ -117,8 +133,8 @@ func (c *committer) kick() {
 	}
 }
 
-// shutdown makes the writer drain everything queued and waits for both
-// goroutines to return.
+// shutdown makes the writer drain everything queued and waits for the
+// three goroutines to return.
 func (c *committer) shutdown() {
 	close(c.stop)
 	<-c.exited
@@ -183,6 +199,35 @@ func (c *committer) writeRound() bool {
 	if !r.off.empty() {
 		r.off.op = c.e.io.WriteAt(r.off.file, r.off.buf, r.off.pos)
 	}
+	c.waitq <- r
+	for _, p := range again {
+		c.enqueue(p)
+	}
+	if c.e.offsets.needsCompaction() {
+		c.drainSyncer()
+		c.e.offsets.compact()
+	}
+	return true
+}
+
+func (c *committer) waitLoop() {
+	for r := range c.waitq {
+		switch {
+		case r.waited != nil:
+			close(r.waited)
+			r.waited = nil
+			c.rounds.Put(r)
+		case r.barrier != nil: // drainSyncer
+			c.syncq <- r
+		default:
+			c.waitRound(r)
+		}
+	}
+}
+
+// waitRound waits for the writes of r, fails the partitions whose writes
+// failed, and acknowledges r (write mode) or passes it to the syncer.
+func (c *committer) waitRound(r *round) {
 	for i := range r.parts {
 		pt := &r.parts[i]
 		for _, op := range pt.ops {
@@ -220,14 +265,16 @@ func (c *committer) writeRound() bool {
 	default:
 		c.syncq <- r
 	}
-	for _, p := range again {
-		c.enqueue(p)
-	}
-	if c.e.offsets.needsCompaction() {
-		c.drainSyncer()
-		c.e.offsets.compact()
-	}
-	return true
+}
+
+// drainWrites waits until the waiter has seen every round issued so far, so
+// that all their writes have returned. Only the writer calls it.
+func (c *committer) drainWrites() {
+	r := c.rounds.Get().(*round)
+	r.waited = make(chan struct{})
+	done := r.waited
+	c.waitq <- r
+	<-done
 }
 
 // take moves p's pending batches of one segment into r. It reports whether
@@ -240,6 +287,17 @@ func (c *committer) take(r *round, p *Partition) (more bool) {
 		return false
 	}
 	if seg := p.pending[0].seg; !seg.created() {
+		// Earlier rounds may still be writing to the segment roll seals, and
+		// one of them may fail the partition: a segment with a failed write
+		// must never be sealed.
+		p.mu.Unlock()
+		c.drainWrites()
+		p.mu.Lock()
+		if len(p.pending) == 0 || p.err != nil {
+			p.queued = false
+			p.mu.Unlock()
+			return false
+		}
 		p.mu.Unlock()
 		if from, err := c.roll(p, seg); err != nil {
 			p.fail(err, from)
@@ -340,7 +398,8 @@ func (c *committer) issueWrites(pt *part) {
 }
 
 // roll makes seg the partition's active segment: the previous active segment
-// (all of whose writes have returned) is fdatasynced, log and index, then
+// (all of whose writes have returned: take drained the waiter) is
+// fdatasynced, log and index, then
 // seg's files are created and the directory fsynced, before any byte goes
 // to seg. So a crash never leaves a segment after a torn one.
 //
@@ -497,12 +556,13 @@ func (c *committer) finish(r *round) {
 	c.rounds.Put(r)
 }
 
-// drainSyncer waits until the syncer has finished every round queued so far.
-// Only the writer calls it.
+// drainSyncer waits until every round issued so far has been through the
+// waiter and the syncer. Only the writer calls it (and tests, through
+// SettleCheckpoints).
 func (c *committer) drainSyncer() {
 	r := c.rounds.Get().(*round)
 	r.barrier = make(chan struct{})
 	done := r.barrier
-	c.syncq <- r
+	c.waitq <- r
 	<-done
 }

@@ -33,7 +33,8 @@
 // Append stamps a batch in place (offsets, one timestamp, ids for id 0,
 // XXH3-64 checksums), queues it and returns a completion. One committer per
 // Engine writes the queued batches of all partitions, coalescing small ones
-// into writes of at least 64 KiB, all in flight together; in
+// into writes of at least 64 KiB, all in flight together, and keeps taking
+// new batches while earlier writes are in flight (up to a few rounds); in
 // DurabilityFsync every batch written while the previous fdatasync ran
 // shares the next one (group commit). A batch completes only after its bytes
 // are in the page cache (DurabilityWrite) or covered by an fdatasync that was
@@ -86,8 +87,8 @@
 //	committer.mu    the dirty list
 //	offsetsLog.mu   consumer offsets
 //
-// Goroutines: the committer's writer and syncer, started by Open and ended
-// by Close; Events callbacks run on them and on callers' goroutines.
+// Goroutines: the committer's writer, waiter and syncer, started by Open and
+// ended by Close; Events callbacks run on them and on callers' goroutines.
 //
 // # Caller duties (the shard)
 //

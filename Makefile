@@ -52,6 +52,28 @@ fuzz: ## run every fuzz target for FUZZTIME each
 bench: ## go benchmarks, COUNT runs each (feed to benchstat)
 	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem -count=$(COUNT) ./...
 
+# bench-storage: BenchmarkStorage (internal/storage) in one process, its files in one
+# directory (BENCH_STORAGE_DIR, default $TMPDIR): the engine's appends in write and fsync
+# mode and its read-back, on the io_uring and on the sync backend, beside plain pwrite,
+# write+fdatasync and pread of the same bytes, BENCH_STORAGE_COUNT runs of
+# BENCH_STORAGE_N batches each; then one table of medians, ratios and goals
+# (scripts/bench-storage). The raw output stays in $(BIN)/bench-storage.txt.
+BENCH_STORAGE_COUNT ?= 3
+BENCH_STORAGE_N     ?= 1024
+BENCH_STORAGE_DIR   ?=
+.PHONY: bench-storage
+bench-storage: ## storage engine vs pwrite/fdatasync/pread, io_uring vs sync: one table
+	@mkdir -p $(BIN)
+	@set -o pipefail; { \
+	  echo "load average before: $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	  $(GO) test -run='^$$' -bench='^BenchmarkStorage$$' -benchmem -count=$(BENCH_STORAGE_COUNT) \
+	    -benchtime=$(BENCH_STORAGE_N)x -timeout $(TIMEOUT) ./internal/storage/ \
+	    $(if $(BENCH_STORAGE_DIR),-args -storage.benchdir=$(BENCH_STORAGE_DIR)); \
+	  echo "load average after: $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	} | tee $(BIN)/bench-storage.txt
+	@echo
+	@$(GO) run ./scripts/bench-storage < $(BIN)/bench-storage.txt
+
 # bench-peers: installs nats-server v2.15.2 and natscli v0.5.0 into ./.cache/peers/bin
 # (go install), builds, then runs the same produce workload against riffled (fsync,
 # write) and NATS JetStream (sync_interval always, default), REPS times each,

@@ -173,11 +173,15 @@ func render(w io.Writer, res results) error {
 			continue
 		}
 		v, _ := res.median(name)
-		used := ""
+		var users []string
 		for _, r := range rows {
-			if _, which, ok := res.best(r.baselines...); ok && which == name {
-				used = "(the " + r.name + " baseline)"
+			if _, which, ok := res.best(r.baselines...); ok && which == name && (r.ratio > 0 || r.absolute > 0) {
+				users = append(users, r.name)
 			}
+		}
+		used := ""
+		if len(users) > 0 {
+			used = "(the " + strings.Join(users, ", ") + " baseline)"
 		}
 		fmt.Fprintf(tw, "  %s\t%.0f\t%s\n", name, v, used)
 	}

@@ -77,6 +77,8 @@ func TestRenderJudgesEachBackendAgainstItsGoal(t *testing.T) {
 		// A diagnostic row has no goal and is never "met".
 		{"(write mode, no checkpoints)", []string{"-", "7000", "6000", "-", "117 %", "-", "diagnostic", "-, -"}},
 		{"fsync/baseline=uring", []string{"900", "(the append, fsync mode baseline)"}},
+		// Only rows with a goal name their baseline.
+		{"write/baseline=pwrite", []string{"6000", "(the append, write mode baseline)\n"}},
 		{"load average after:", []string{"2.00 1.00 0.50"}},
 	}
 	for _, tc := range cases {

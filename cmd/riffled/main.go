@@ -30,19 +30,20 @@ import (
 	"riffle/supervisor"
 )
 
-// init keeps the main goroutine on the main OS thread for good. The supervisor
-// starts each child from a goroutine that locks a thread and changes its CPU
-// mask; such a goroutine must never land on the main thread, which the Go
-// runtime parks instead of ending (so the mask would stay, and Pdeathsig tied
-// to that thread would never fire).
+// init keeps the supervisor's main goroutine on the main OS thread for good.
+// The supervisor forks its children from goroutines that lock a thread and
+// change its CPU mask; such a goroutine must never take the main thread. The
+// children have no such goroutines and release the main thread at once.
 func init() { runtime.LockOSThread() }
 
 func main() {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case "front":
+			runtime.UnlockOSThread()
 			os.Exit(runFront())
 		case "shard":
+			runtime.UnlockOSThread()
 			os.Exit(runShard(os.Args[2:]))
 		}
 	}

@@ -189,15 +189,32 @@ func TestHundredShardRestartsLeakNothing(t *testing.T) {
 		if supNow.fds != supBase.fds || frontNow.fds != frontBase.fds {
 			return fmt.Errorf("descriptors: supervisor %d (baseline %d), front %d (baseline %d)", supNow.fds, supBase.fds, frontNow.fds, frontBase.fds)
 		}
-		if supNow.threads != supBase.threads || frontNow.threads != frontBase.threads {
-			return fmt.Errorf("threads: supervisor %d (baseline %d), front %d (baseline %d)", supNow.threads, supBase.threads, frontNow.threads, frontBase.threads)
-		}
 		if z := zombies(t, sup); len(z) > 0 {
 			return fmt.Errorf("zombie children %v", z)
 		}
 		return nil
 	})
-	supNow, frontNow := measure()
+	// Threads: a Go process keeps every thread it ever made, and its runtime
+	// may make one more when a system call happens to block while other
+	// goroutines wait to run, which is timing, not restarts. So the counts
+	// must be back at the baseline, or, when the runtime grew meanwhile,
+	// unchanged over another 100 restarts: a leak grows with the restarts.
+	supNow, frontNow := settled()
+	if supNow.threads != supBase.threads || frontNow.threads != frontBase.threads {
+		t.Logf("threads after 100 restarts: supervisor %d (baseline %d), front %d (baseline %d); checking they stay",
+			supNow.threads, supBase.threads, frontNow.threads, frontBase.threads)
+		if supNow.threads > supBase.threads+1 || frontNow.threads > frontBase.threads+1 {
+			t.Fatalf("threads grew by more than the runtime's one spare")
+		}
+		for i := 0; i < 100; i++ {
+			restart(n + 100 + i)
+		}
+		supAgain, frontAgain := settled()
+		if supAgain.threads != supNow.threads || frontAgain.threads != frontNow.threads || supAgain.fds != supBase.fds || frontAgain.fds != frontBase.fds {
+			t.Fatalf("after 100 more restarts: supervisor %d threads %d fds, front %d threads %d fds; they grow with restarts",
+				supAgain.threads, supAgain.fds, frontAgain.threads, frontAgain.fds)
+		}
+	}
 	for name, d := range map[string]int64{"supervisor": supNow.rss - supBase.rss, "front": frontNow.rss - frontBase.rss} {
 		if d > 8<<20 {
 			t.Fatalf("%s resident size grew %d bytes over 100 restarts", name, d)

@@ -121,7 +121,7 @@ func testPurgeForgetsCheckpoints(t *testing.T, newEnv newEnvFunc) {
 }
 
 // In write mode checkpoints are synced off the acknowledgement path (by the
-// syncer), so they may lag a little; they still bound the crash scan, and a
+// syncer) and come 4× less often; they still bound the crash scan, and a
 // purge still forgets them.
 func TestWriteModeCheckpointsBoundCrashScanAndPurge(t *testing.T) {
 	eachBackend(t, testWriteModeCheckpointsBoundCrashScanAndPurge)
@@ -147,7 +147,7 @@ func testWriteModeCheckpointsBoundCrashScanAndPurge(t *testing.T, be backend) {
 	p = openPart(t, eng, key0)
 	msgs := readAll(t, p)
 	checkSequence(t, msgs, 0)
-	if info := rec.recovered[0]; len(msgs) != 1000 || info.BytesScanned > 2*4096+10*surgeryMsgSize {
+	if info := rec.recovered[0]; len(msgs) != 1000 || info.BytesScanned > 2*4*4096+10*surgeryMsgSize {
 		t.Fatalf("write-mode crash restart scanned %d bytes of %d (%d messages)", info.BytesScanned, 1000*surgeryMsgSize, len(msgs))
 	}
 	// A purge waits for a checkpoint in flight and then forgets them all.

@@ -5,7 +5,7 @@ package storage
 import (
 	"fmt"
 	"io"
-	"math"
+	"time"
 
 	"riffle/internal/protocol"
 	"riffle/internal/vfs"
@@ -43,11 +43,15 @@ type checkpoint struct {
 // checkpointBytes is how much log a partition appends between checkpoints.
 var checkpointBytes int64 = 64 << 20
 
-// writeModeCheckpointFactor stretches the interval in write mode: there each
-// checkpoint costs an fdatasync of the log that acknowledgements never paid
-// for, so it is spread 4× thinner, for a crash scan of at most 256 MiB of a
-// partition's active segment.
-const writeModeCheckpointFactor = 4
+// writeModeCheckpointAge spaces checkpoints in write mode in time as well as
+// bytes. There a checkpoint costs an fdatasync of the log that
+// acknowledgements never paid for; taken once the kernel's own writeback has
+// had its time (30 s by default, dirty_expire_centisecs), that sync finds
+// the pages already clean and costs little. A crash scan then covers at most
+// the data of the last interval — the part a write-mode crash may not have
+// synced anyway (reliability.md R9). A partition's first interval counts
+// from when it was opened.
+var writeModeCheckpointAge = 30 * time.Second
 
 func checkpointOf(r offsetRecord) checkpoint {
 	return checkpoint{stamp: r.stamp, start: r.off, size: int64(r.size), count: r.c.ID, lastSum: r.sum}
@@ -158,13 +162,14 @@ func (p *Partition) nextCheckpointLocked() (ckptCand, bool) {
 	if w.seg == nil || p.err != nil || p.purging || p.ckptBusy || w.seg.deleted {
 		return ckptCand{}, false
 	}
-	every := checkpointBytes
-	if every < math.MaxInt64/writeModeCheckpointFactor {
-		every *= writeModeCheckpointFactor
-	}
-	if (p.ckptSeg == w.seg && w.end-p.ckptEnd < every) || (p.ckptSeg != w.seg && w.end < every) {
+	if (p.ckptSeg == w.seg && w.end-p.ckptEnd < checkpointBytes) || (p.ckptSeg != w.seg && w.end < checkpointBytes) {
 		return ckptCand{}, false
 	}
+	now := p.e.opts.Clock.Now()
+	if now.Sub(p.ckptAt) < writeModeCheckpointAge {
+		return ckptCand{}, false
+	}
+	p.ckptAt = now
 	p.ckptBusy = true
 	w.seg.refs++
 	return w, true

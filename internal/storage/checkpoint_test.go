@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"riffle/internal/storage"
 )
@@ -121,14 +122,15 @@ func testPurgeForgetsCheckpoints(t *testing.T, newEnv newEnvFunc) {
 }
 
 // In write mode checkpoints are synced off the acknowledgement path (by the
-// syncer) and come 4× less often; they still bound the crash scan, and a
-// purge still forgets them.
+// syncer) and spaced in time too (here: not at all); they still bound the
+// crash scan, and a purge still forgets them.
 func TestWriteModeCheckpointsBoundCrashScanAndPurge(t *testing.T) {
 	eachBackend(t, testWriteModeCheckpointsBoundCrashScanAndPurge)
 }
 
 func testWriteModeCheckpointsBoundCrashScanAndPurge(t *testing.T, be backend) {
 	defer storage.SetCheckpointBytes(4096)()
+	defer storage.SetWriteModeCheckpointAge(0)()
 	e := newOSEnv(t, be)
 	e.opts.SegmentSize = 1 << 20
 	e.opts.Durability = storage.DurabilityWrite
@@ -147,7 +149,7 @@ func testWriteModeCheckpointsBoundCrashScanAndPurge(t *testing.T, be backend) {
 	p = openPart(t, eng, key0)
 	msgs := readAll(t, p)
 	checkSequence(t, msgs, 0)
-	if info := rec.recovered[0]; len(msgs) != 1000 || info.BytesScanned > 2*4*4096+10*surgeryMsgSize {
+	if info := rec.recovered[0]; len(msgs) != 1000 || info.BytesScanned > 2*4096+10*surgeryMsgSize {
 		t.Fatalf("write-mode crash restart scanned %d bytes of %d (%d messages)", info.BytesScanned, 1000*surgeryMsgSize, len(msgs))
 	}
 	// A purge waits for a checkpoint in flight and then forgets them all.
@@ -163,5 +165,51 @@ func testWriteModeCheckpointsBoundCrashScanAndPurge(t *testing.T, be backend) {
 	checkSequence(t, msgs, 0)
 	if len(msgs) != 150 {
 		t.Fatalf("%d messages after purge and crash, want 150", len(msgs))
+	}
+}
+
+// In write mode a checkpoint waits for its age as well as its bytes, so its
+// sync finds pages the kernel has already written back.
+func TestWriteModeCheckpointsWaitForTheirAge(t *testing.T) {
+	eachBackend(t, testWriteModeCheckpointsWaitForTheirAge)
+}
+
+func testWriteModeCheckpointsWaitForTheirAge(t *testing.T, be backend) {
+	defer storage.SetCheckpointBytes(4096)()
+	defer storage.SetWriteModeCheckpointAge(30 * time.Second)()
+	e := newOSEnv(t, be)
+	e.opts.SegmentSize = 1 << 20
+	e.opts.Durability = storage.DurabilityWrite
+	eng := e.open()
+	defer mustClose(t, eng)
+	p := openPart(t, eng, key0)
+	checkpointed := func(next uint64) uint32 {
+		t.Helper()
+		storage.SettleCheckpoints(eng)
+		// The checkpoint's record rides the next round of the offsets log.
+		if err := eng.StoreOffset(key0, storage.Consumer{Kind: 1, ID: 1}, next).Err(); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := storage.CheckpointCount(eng, key0)
+		return n
+	}
+	appendN(t, p, 0, 100, 10, surgeryPayload)
+	if n := checkpointed(0); n != 0 {
+		t.Fatalf("checkpoint at %d messages before the partition's first interval aged", n)
+	}
+	e.clock.Advance(30 * time.Second)
+	appendN(t, p, 100, 100, 10, surgeryPayload)
+	first := checkpointed(1)
+	if first == 0 {
+		t.Fatal("no checkpoint after the first interval's bytes and age")
+	}
+	appendN(t, p, 200, 100, 10, surgeryPayload)
+	if n := checkpointed(2); n != first {
+		t.Fatalf("checkpoint moved from %d to %d messages before its age", first, n)
+	}
+	e.clock.Advance(30 * time.Second)
+	appendN(t, p, 300, 100, 10, surgeryPayload)
+	if n := checkpointed(3); n <= first {
+		t.Fatalf("checkpoint stayed at %d messages after its age (was %d)", n, first)
 	}
 }

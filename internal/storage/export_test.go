@@ -2,6 +2,8 @@
 
 package storage
 
+import "time"
+
 // AckBeforeSync turns on the deliberate early-acknowledgement bug that the
 // crash-state test must catch.
 func AckBeforeSync(o *Options) { o.testAckBeforeSync = true }
@@ -59,4 +61,12 @@ func SettleCheckpoints(e *Engine) { e.commit.drainSyncer() }
 func CheckpointCount(e *Engine, k Key) (uint32, bool) {
 	ck, ok := e.offsets.checkpointFor(k)
 	return ck.count, ok
+}
+
+// SetWriteModeCheckpointAge changes how long write mode waits between
+// checkpoints.
+func SetWriteModeCheckpointAge(d time.Duration) (restore func()) {
+	old := writeModeCheckpointAge
+	writeModeCheckpointAge = d
+	return func() { writeModeCheckpointAge = old }
 }

@@ -60,7 +60,8 @@ type Partition struct {
 	ckptSeg  *segment
 	ckptEnd  int64
 	ckptBusy bool
-	written  ckptCand // write mode: the newest written position, for the next checkpoint
+	ckptAt   time.Time // write mode: when the last checkpoint was started
+	written  ckptCand  // write mode: the newest written position, for the next checkpoint
 }
 
 // batch is one Append between stamping and completion.
@@ -111,7 +112,7 @@ func failedAppend(err error) *Append {
 func newPartition(e *Engine, k Key, dir string, cfg PartitionConfig) *Partition {
 	var seed [32]byte
 	rand.Read(seed[:])
-	p := &Partition{e: e, key: k, dir: dir, cfg: cfg, rng: mrand.NewChaCha8(seed)}
+	p := &Partition{e: e, key: k, dir: dir, cfg: cfg, rng: mrand.NewChaCha8(seed), ckptAt: e.opts.Clock.Now()}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 	"golang.org/x/sys/unix"
+
+	"riffle/internal/mpack"
 )
 
 // Version is the frame header version this build writes. Readers accept any
@@ -54,7 +56,7 @@ func (f *Frame) Decode(v any) error {
 	if len(f.Meta) == 0 {
 		return nil
 	}
-	if err := msgpack.Unmarshal(f.Meta, v); err != nil {
+	if err := mpack.Unmarshal(f.Meta, v); err != nil {
 		return fmt.Errorf("decode %s: %w", f.Type, err)
 	}
 	return nil
@@ -209,7 +211,7 @@ func (c *Conn) ReadFrame() (*Frame, error) {
 		return nil, unexpected(err)
 	}
 	f := &Frame{}
-	if err := msgpack.Unmarshal(c.buf[c.r:c.r+hsize], f); err != nil {
+	if err := mpack.Unmarshal(c.buf[c.r:c.r+hsize], f); err != nil {
 		return nil, fmt.Errorf("decode frame header: %w", err)
 	}
 	c.r += hsize

@@ -7,11 +7,10 @@ import (
 	"math"
 	"time"
 
-	"github.com/vmihailenco/msgpack/v5"
-
 	"riffle/internal/clock"
 	"riffle/internal/control"
 	"riffle/internal/metadata"
+	"riffle/internal/mpack"
 	"riffle/internal/protocol"
 )
 
@@ -205,7 +204,7 @@ func (s *Shard) commitMetadata(actor uint32, cmd metadata.Command) (metadata.Res
 	}
 	var res metadata.Result
 	if len(reply.Result) > 0 {
-		if err := msgpack.Unmarshal(reply.Result, &res); err != nil {
+		if err := mpack.Unmarshal(reply.Result, &res); err != nil {
 			return metadata.Result{}, protocol.StatusShardCommunicationError
 		}
 	}

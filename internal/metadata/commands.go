@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/vmihailenco/msgpack/v5"
+
+	"riffle/internal/mpack"
 )
 
 // Command is a metadata request as a shard forwards it to the supervisor:
@@ -368,7 +370,7 @@ func EncodeCommand(cmd Command) ([]byte, error) {
 // Unknown kinds and newer formats are errors; DecodeCommand never panics.
 func DecodeCommand(b []byte) (Command, error) {
 	var env commandEnvelope
-	if err := msgpack.Unmarshal(b, &env); err != nil {
+	if err := mpack.Unmarshal(b, &env); err != nil {
 		return nil, fmt.Errorf("decode command envelope: %w", err)
 	}
 	if env.Format != commandFormat {
@@ -378,7 +380,7 @@ func DecodeCommand(b []byte) (Command, error) {
 	if cmd == nil {
 		return nil, fmt.Errorf("decode command: unknown kind %d", env.Kind)
 	}
-	if err := msgpack.Unmarshal(env.Body, cmd); err != nil {
+	if err := mpack.Unmarshal(env.Body, cmd); err != nil {
 		return nil, fmt.Errorf("decode command %d: %w", env.Kind, err)
 	}
 	return cmd, nil

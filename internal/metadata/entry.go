@@ -8,6 +8,8 @@ import (
 	"reflect"
 
 	"github.com/vmihailenco/msgpack/v5"
+
+	"riffle/internal/mpack"
 )
 
 // EntryKind says which operation an Entry carries.
@@ -399,7 +401,7 @@ func EncodeEntry(e Entry) ([]byte, error) {
 // field named by Kind is set. It never panics on malformed input.
 func DecodeEntry(b []byte) (Entry, error) {
 	var env entryEnvelope
-	if err := msgpack.Unmarshal(b, &env); err != nil {
+	if err := mpack.Unmarshal(b, &env); err != nil {
 		return Entry{}, fmt.Errorf("decode entry: %w", err)
 	}
 	if env.Format != entryFormat {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/vmihailenco/msgpack/v5"
+
+	"riffle/internal/mpack"
 )
 
 // stateFormat is the State encoding written by Snapshot; DecodeState refuses
@@ -77,7 +79,7 @@ func durableStreams(in []*Stream) []*Stream {
 // unique). It never panics on malformed input.
 func DecodeState(b []byte) (*State, error) {
 	var img stateImage
-	if err := msgpack.Unmarshal(b, &img); err != nil {
+	if err := mpack.Unmarshal(b, &img); err != nil {
 		return nil, fmt.Errorf("decode state: %w", err)
 	}
 	if img.Format != stateFormat {

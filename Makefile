@@ -58,16 +58,21 @@ bench: ## go benchmarks, COUNT runs each (feed to benchstat)
 # write+fdatasync and pread of the same bytes, BENCH_STORAGE_COUNT runs of
 # BENCH_STORAGE_N batches each; then one table of medians, ratios and goals
 # (scripts/bench-storage). The raw output stays in $(BIN)/bench-storage.txt.
+# BENCH_STORAGE_CPUS (a taskset CPU list, e.g. 0) pins the whole benchmark the way a
+# shard is pinned: the io_uring kernel workers inherit the pinning, and the uring cases
+# change with it, so compare both.
 BENCH_STORAGE_COUNT ?= 3
 BENCH_STORAGE_N     ?= 1024
 BENCH_STORAGE_DIR   ?=
+BENCH_STORAGE_CPUS  ?=
 .PHONY: bench-storage
 bench-storage: ## storage engine vs pwrite/fdatasync/pread, io_uring vs sync: one table
 	@mkdir -p $(BIN)
 	@set -o pipefail; { \
 	  echo "load average before: $$(cut -d' ' -f1-3 /proc/loadavg)"; \
 	  $(GO) test -run='^$$' -bench='^BenchmarkStorage$$' -benchmem -count=$(BENCH_STORAGE_COUNT) \
-	    -benchtime=$(BENCH_STORAGE_N)x -timeout $(TIMEOUT) ./internal/storage/ \
+	    -benchtime=$(BENCH_STORAGE_N)x -timeout $(TIMEOUT) \
+	    $(if $(BENCH_STORAGE_CPUS),-exec 'taskset -c $(BENCH_STORAGE_CPUS)') ./internal/storage/ \
 	    $(if $(BENCH_STORAGE_DIR),-args -storage.benchdir=$(BENCH_STORAGE_DIR)); \
 	  echo "load average after: $$(cut -d' ' -f1-3 /proc/loadavg)"; \
 	} | tee $(BIN)/bench-storage.txt

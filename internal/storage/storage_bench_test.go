@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -109,8 +110,8 @@ var benchBackends = []backend{
 
 // benchDir returns the benchmark directory and prints it and its file
 // system, once, as configuration lines of the benchmark output format
-// ("key: value", as goos: and cpu:), so the table can say where the engine
-// and the baselines ran.
+// ("key: value", as goos: and cpu:), with the CPUs it may use, so the table
+// can say where the engine and the baselines ran.
 func benchDir(b *testing.B) string {
 	dir := *benchDirFlag
 	if dir == "" {
@@ -124,8 +125,27 @@ func benchDir(b *testing.B) string {
 	if err := unix.Statfs(dir, &st); err != nil {
 		b.Fatalf("statfs %s: %v", dir, err)
 	}
-	benchDirOnce.Do(func() { fmt.Printf("storage-dir: %s\nstorage-fs: %s\n", dir, fsName(st.Type)) })
+	benchDirOnce.Do(func() {
+		fmt.Printf("storage-dir: %s\nstorage-fs: %s\nstorage-cpus: %s\n", dir, fsName(st.Type), allowedCPUs())
+	})
 	return dir
+}
+
+// allowedCPUs lists the CPUs this process may run on ("0-1"), as a shard's
+// affinity is listed: the io_uring backend's kernel workers inherit it, so
+// the uring cases differ between one CPU (how a shard runs) and several.
+func allowedCPUs() string {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return "unknown: " + err.Error()
+	}
+	var cpus []string
+	for c := 0; c < len(set)*64; c++ {
+		if set.IsSet(c) {
+			cpus = append(cpus, strconv.Itoa(c))
+		}
+	}
+	return strings.Join(cpus, ",")
 }
 
 // fsName names the file systems riffle is likely to run on by their

@@ -7,7 +7,7 @@
 // is met. `make bench-storage` runs the benchmarks and pipes them here.
 //
 // It reads standard input, echoes the configuration lines (goos:, cpu:,
-// storage-dir:, storage-fs:) and any "load average" line, and exits with
+// storage-dir:, storage-fs:, storage-cpus:) and any "load average" line, and exits with
 // status 1 when a case has no figures at all.
 package main
 
@@ -43,7 +43,7 @@ type results struct {
 
 var (
 	benchLine = regexp.MustCompile(`^BenchmarkStorage/(\S+?)(-\d+)?\s+\d+\s`)
-	configKey = regexp.MustCompile(`^(goos|goarch|cpu|storage-dir|storage-fs):`)
+	configKey = regexp.MustCompile(`^(goos|goarch|cpu|storage-dir|storage-fs|storage-cpus):`)
 )
 
 // parse reads go test -bench output.

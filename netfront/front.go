@@ -16,6 +16,7 @@ import (
 	"riffle/internal/control"
 	"riffle/internal/logging"
 	"riffle/internal/tasks"
+	"riffle/internal/threads"
 	"riffle/ipc"
 )
 
@@ -47,8 +48,14 @@ type Front struct {
 	wait      time.Duration // how long an accepted connection may wait for a ready shard
 }
 
+// reservedThreads is the front's pool of idle threads, started at once (see
+// package threads): above the few the front ever needs together, so its
+// thread count does not drift with scheduling.
+const reservedThreads = 8
+
 // Run runs the front until it has stopped; nil after a graceful stop.
 func Run(opts Options) error {
+	threads.Reserve(reservedThreads)
 	proc, err := childproc.New(ipc.RoleFront, -1, opts.Log)
 	if err != nil {
 		return err

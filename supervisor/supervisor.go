@@ -21,6 +21,7 @@ import (
 	"riffle/internal/control"
 	"riffle/internal/logging"
 	"riffle/internal/sdnotify"
+	"riffle/internal/threads"
 	"riffle/internal/version"
 	"riffle/ipc"
 )
@@ -90,9 +91,15 @@ type frontSlot struct {
 	crashes  []time.Time
 }
 
+// reservedThreads is the supervisor's pool of idle threads, started at once
+// (see package threads), besides the ones its spawners lock: above the few it
+// ever needs together, so its thread count does not drift with scheduling.
+const reservedThreads = 8
+
 // Run runs the supervisor until a stop signal and the ordered stop, and
 // returns nil after a clean stop.
 func Run(opts Options) error {
+	threads.Reserve(reservedThreads)
 	cpus, err := affinity.Current()
 	if err != nil {
 		return err

@@ -22,7 +22,8 @@ import (
 // they exist and are idle. It does so by parking n goroutines, each locked
 // to its own thread, at once: the runtime must start a thread to run the
 // next one, and every thread returns to the idle pool when its goroutine
-// unlocks. Threads that already idle are reused, so Reserve adds at most n.
+// unlocks. Idle threads are reused first, so a process that already has
+// them starts next to none.
 func Reserve(n int) {
 	var locked sync.WaitGroup
 	release := make(chan struct{})

@@ -15,7 +15,9 @@
 // Shutdown{deadline} in parallel, and its ShutdownAck report is logged →
 // whatever misses the deadline is killed and named → listeners and ctl.sock
 // closed → "shutdown complete". Every phase is logged with its duration. A
-// second signal forces an immediate exit.
+// second signal forces an immediate exit; one within 200 ms of the first is
+// the same stop delivered twice (to the process group and by a parent such as
+// make) and is only logged.
 //
 // Restarts: `riffle shard restart N` (ctl.sock) drains shard N (the front
 // stops handing it connections), stops it gracefully and starts a new one on

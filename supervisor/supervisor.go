@@ -127,7 +127,7 @@ func Run(opts Options) error {
 			select {
 			case v := <-sig:
 				s.log.WithField("signal", v.String()).Info("stop signal received")
-				go s.forceOnSecond(sig)
+				go s.forceOnSecond(sig, time.Now())
 				return nil
 			case <-done:
 				return nil
@@ -155,8 +155,21 @@ func Run(opts Options) error {
 	return g.Run()
 }
 
-func (s *Supervisor) forceOnSecond(sig chan os.Signal) {
+// duplicateSignalWindow is how soon after the first stop signal another one
+// counts as the same request. One stop often arrives twice within
+// microseconds: sent to the whole process group and passed on by a parent
+// such as make, or by a supervisor and a terminal together. A person asking
+// again is much slower than this.
+const duplicateSignalWindow = 200 * time.Millisecond
+
+// forceOnSecond waits for a second stop signal, first received at first,
+// and then ends every child and the process at once.
+func (s *Supervisor) forceOnSecond(sig chan os.Signal, first time.Time) {
 	v := <-sig
+	for time.Since(first) < duplicateSignalWindow {
+		s.log.WithField("signal", v.String()).Info("stop signal repeated at once; taken as the same request")
+		v = <-sig
+	}
 	s.log.WithField("signal", v.String()).Error("second stop signal; forcing exit")
 	s.killAll()
 	if s.opts.ForceExit != nil {

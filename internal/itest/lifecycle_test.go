@@ -43,6 +43,7 @@ func TestSecondSignalForcesExit(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Signal(syscall.SIGTERM)
+	first := time.Now()
 	testutil.Eventually(t, 10*time.Second, func() error {
 		for _, l := range s.LogLines() {
 			if l["role"] == "shard" && l["msg"] == "shutdown started" {
@@ -51,6 +52,8 @@ func TestSecondSignalForcesExit(t *testing.T) {
 		}
 		return fmt.Errorf("no shard is stopping yet")
 	})
+	// Later than a duplicate of the first (TestDuplicateSignalStopsGracefully).
+	time.Sleep(time.Until(first.Add(500 * time.Millisecond)))
 	start := time.Now()
 	s.Signal(syscall.SIGTERM)
 	if code := s.Wait(5 * time.Second); code == 0 {
@@ -69,6 +72,42 @@ func TestSecondSignalForcesExit(t *testing.T) {
 	})
 	if !strings.Contains(s.Log(), "second stop signal; forcing exit") {
 		t.Fatalf("log does not say the exit was forced:\n%s", s.tail())
+	}
+}
+
+// One stop delivered twice at once (to the process group and again by a
+// parent such as make) is one request: the stop stays graceful, answers the
+// request in flight and exits 0.
+func TestDuplicateSignalStopsGracefully(t *testing.T) {
+	s := Start(t, Options{Shards: 2})
+	c := dialRaw(t, s.Addr)
+	ping := request(1, nil)
+	if _, err := c.Write(ping[:4]); err != nil { // half a frame: the drain waits for it
+		t.Fatal(err)
+	}
+	s.Signal(syscall.SIGTERM)
+	// Apart enough that the kernel does not merge the two into one pending
+	// signal, well inside the supervisor's window for duplicates.
+	time.Sleep(20 * time.Millisecond)
+	s.Signal(syscall.SIGTERM)
+	testutil.Eventually(t, 10*time.Second, func() error {
+		if !strings.Contains(s.Log(), "taken as the same request") {
+			return fmt.Errorf("the repeated signal is not logged yet")
+		}
+		return nil
+	})
+	if _, err := c.Write(ping[4:]); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, err := c.readResponse(); err != nil || status != 0 {
+		t.Fatalf("the request in flight: status %d, %v", status, err)
+	}
+	if code := s.Wait(testutil.Scale(10 * time.Second)); code != 0 {
+		t.Fatalf("exit code %d after a repeated signal:\n%s", code, s.tail())
+	}
+	log := s.Log()
+	if strings.Contains(log, "forcing exit") || !strings.Contains(log, "shutdown complete") {
+		t.Fatalf("the stop was not the graceful one:\n%s", s.tail())
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 type conn struct {
 	s      *Shard
 	nc     net.Conn
+	ctx    context.Context // the frame loop's: done when the shard stops serving it
 	log    *logrus.Entry
 	remote string
 	id     uint32 // Iggy client id: XXH32 of "ip:port"
@@ -96,6 +97,7 @@ const preAuthMaxPayload = 4 << 10
 var errIdleStop = errors.New("stopped while idle")
 
 func (c *conn) serve(ctx context.Context) error {
+	c.ctx = ctx
 	defer c.close()
 	stop := context.AfterFunc(ctx, c.interrupt)
 	defer stop()

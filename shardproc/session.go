@@ -4,7 +4,9 @@ package shardproc
 
 import (
 	"context"
+	"errors"
 	"math"
+	"net"
 	"time"
 
 	"riffle/internal/clock"
@@ -89,11 +91,17 @@ func (c *conn) loginUser(payload []byte) (protocol.Status, []byte) {
 	if c.s.reg.ShuttingDown() {
 		return protocol.StatusDisconnected, nil
 	}
+	if st, ok := c.loginTurn(); !ok {
+		return st, nil
+	}
 	// The password hash is slow: copy the credential out, verify unlocked.
 	var cred metadata.Credential
 	c.s.md.read(func(st *metadata.State) { cred = st.Credential(req.Username) })
 	uid, err := metadata.CheckPassword(req.Username, req.Password, cred)
 	if err != nil {
+		if errors.Is(err, metadata.ErrInvalidCredentials) || errors.Is(err, metadata.ErrUserInactive) {
+			c.loginFailed()
+		}
 		return protocol.StatusFromError(err), nil
 	}
 	c.startSession(uid, cred.Hash, false)
@@ -108,14 +116,67 @@ func (c *conn) loginWithPAT(payload []byte) (protocol.Status, []byte) {
 	if c.s.reg.ShuttingDown() {
 		return protocol.StatusDisconnected, nil
 	}
+	if st, ok := c.loginTurn(); !ok {
+		return st, nil
+	}
 	var uid uint32
 	var err error
 	c.s.md.read(func(st *metadata.State) { uid, err = st.AuthenticateToken(req.Token, clock.Micros(time.Now())) })
 	if err != nil {
+		c.loginFailed() // every refusal of a token is a failed guess
 		return protocol.StatusFromError(err), nil
 	}
 	c.startSession(uid, metadata.HashToken(req.Token), true)
 	return protocol.StatusOK, (&protocol.IdentityInfo{UserID: uid}).AppendTo(nil)
+}
+
+// loginTurn waits until this connection's address may have credentials
+// checked again (internal/loginguard). It reports false, with the status to
+// answer, when the attempt is refused unchecked because the address has too
+// many attempts queued, or when the shard stops meanwhile.
+func (c *conn) loginTurn() (protocol.Status, bool) {
+	if c.s.logins == nil {
+		return protocol.StatusOK, true
+	}
+	wait, ok := c.s.logins.Admit(c.address(), time.Now())
+	if !ok {
+		c.log.Debug("login refused unchecked: this address has too many attempts waiting")
+		return protocol.StatusUnauthenticated, false
+	}
+	if wait <= 0 {
+		return protocol.StatusOK, true
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return protocol.StatusOK, true
+	case <-c.ctx.Done():
+		return protocol.StatusDisconnected, false
+	}
+}
+
+// loginFailed counts a failed login against this connection's address, and
+// says so in the log when the address starts to wait.
+func (c *conn) loginFailed() {
+	if c.s.logins == nil {
+		return
+	}
+	now := time.Now()
+	addr := c.address()
+	c.s.logins.Failed(addr, now)
+	if c.s.logins.Failures(addr, now) == c.s.cfg.Auth.FreeLoginFailures {
+		c.log.WithField("address", addr).Warn("repeated login failures: further attempts from this address are delayed")
+	}
+}
+
+// address is the IP address of the client, the unit login failures are
+// counted in.
+func (c *conn) address() string {
+	if host, _, err := net.SplitHostPort(c.remote); err == nil {
+		return host
+	}
+	return c.remote
 }
 
 func (c *conn) logoutUser(payload []byte) (protocol.Status, []byte) {

@@ -19,6 +19,7 @@ import (
 	"riffle/internal/config"
 	"riffle/internal/control"
 	"riffle/internal/logging"
+	"riffle/internal/loginguard"
 	"riffle/internal/metadata"
 	"riffle/internal/protocol"
 	"riffle/internal/storage"
@@ -52,7 +53,10 @@ type Shard struct {
 	balanced sync.Map // topic uid → *atomic.Uint32
 	read     atomic.Uint64
 	written  atomic.Uint64
-	groups   groupTracker // consumer-group progress on owned partitions
+	// logins spaces out the login attempts of addresses that keep failing;
+	// nil when auth.free_login_failures is 0.
+	logins *loginguard.Guard
+	groups groupTracker // consumer-group progress on owned partitions
 
 	mu           sync.Mutex
 	front        *ipc.Peer
@@ -106,6 +110,13 @@ func (s *Shard) init(req *ipc.Frame) error {
 		return err
 	}
 	s.cfg, s.shards, s.listeners = init.Config, init.Shards, init.Listeners
+	if a := s.cfg.Auth; a.FreeLoginFailures > 0 {
+		s.logins = loginguard.New(loginguard.Options{
+			FreeFailures: a.FreeLoginFailures,
+			Delay:        time.Duration(a.LoginDelay),
+			MaxDelay:     time.Duration(a.MaxLoginDelay),
+		})
+	}
 	s.ctl.Reply(req, nil, nil)
 	if err := s.openStorage(); err != nil {
 		return err

@@ -23,6 +23,7 @@ type Config struct {
 	Shutdown   Shutdown   `toml:"shutdown"`
 	Supervisor Supervisor `toml:"supervisor"`
 	Shard      Shard      `toml:"shard"`
+	Auth       Auth       `toml:"auth"`
 	Limits     Limits     `toml:"limits"`
 	Log        Log        `toml:"log"`
 }
@@ -71,6 +72,16 @@ type Shard struct {
 	UnavailableWait Duration `toml:"unavailable_wait"` // default 2s
 }
 
+// Auth slows down password and token guessing (see internal/loginguard):
+// after FreeLoginFailures failed logins from one IP address, each further
+// attempt from it waits its turn, LoginDelay apart and doubling per failure
+// up to MaxLoginDelay; a shard counts its own connections' failures.
+type Auth struct {
+	FreeLoginFailures int      `toml:"free_login_failures"` // default 5; 0 turns the delays off
+	LoginDelay        Duration `toml:"login_delay"`         // default 100ms
+	MaxLoginDelay     Duration `toml:"max_login_delay"`     // default 2s
+}
+
 // Limits caps frames before any allocation.
 type Limits struct {
 	MaxFrame        Size     `toml:"max_frame"`         // SendMessages; default 64 MiB + 1 MiB of headers
@@ -96,6 +107,7 @@ func Defaults() Config {
 		Shutdown:   Shutdown{Deadline: Duration(20 * time.Second)},
 		Supervisor: Supervisor{CrashLoopCount: 5, CrashLoopWindow: Duration(time.Minute), RestartBackoff: Duration(100 * time.Millisecond)},
 		Shard:      Shard{UnavailableWait: Duration(2 * time.Second)},
+		Auth:       Auth{FreeLoginFailures: 5, LoginDelay: Duration(100 * time.Millisecond), MaxLoginDelay: Duration(2 * time.Second)},
 		Limits:     Limits{MaxFrame: 64<<20 + 1<<20, MaxControlFrame: 10 << 20, FrameTimeout: Duration(30 * time.Second)},
 		Log:        Log{Level: "info"},
 	}

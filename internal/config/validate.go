@@ -14,18 +14,20 @@ import (
 // Ranges Validate enforces. They are part of the documented contract in
 // riffled.toml.
 const (
-	maxShards          = 1024
-	maxGoMaxProcs      = 1024
-	maxCrashLoopCount  = 1000
-	minSegmentSize     = Size(1 << 20)
-	maxSegmentSize     = Size(1 << 30)
-	maxShutdown        = Duration(10 * time.Minute)
-	maxCrashLoopWindow = Duration(24 * time.Hour)
-	maxRestartBackoff  = Duration(time.Minute)
-	maxUnavailableWait = Duration(time.Minute)
-	minMaxFrame        = Size(1 << 20)
-	minMaxControlFrame = Size(64 << 10)
-	maxFrameLimit      = Size(1 << 30)
+	maxShards            = 1024
+	maxGoMaxProcs        = 1024
+	maxCrashLoopCount    = 1000
+	minSegmentSize       = Size(1 << 20)
+	maxSegmentSize       = Size(1 << 30)
+	maxShutdown          = Duration(10 * time.Minute)
+	maxCrashLoopWindow   = Duration(24 * time.Hour)
+	maxRestartBackoff    = Duration(time.Minute)
+	maxUnavailableWait   = Duration(time.Minute)
+	maxFreeLoginFailures = 1_000_000
+	maxLoginDelay        = Duration(time.Minute)
+	minMaxFrame          = Size(1 << 20)
+	minMaxControlFrame   = Size(64 << 10)
+	maxFrameLimit        = Size(1 << 30)
 )
 
 var (
@@ -89,6 +91,10 @@ func (c *Config) Validate() error {
 	v.durRange("supervisor.restart_backoff", c.Supervisor.RestartBackoff, 0, maxRestartBackoff)
 
 	v.durRange("shard.unavailable_wait", c.Shard.UnavailableWait, 0, maxUnavailableWait)
+
+	v.intRange("auth.free_login_failures", c.Auth.FreeLoginFailures, 0, maxFreeLoginFailures)
+	v.durRange("auth.login_delay", c.Auth.LoginDelay, Duration(time.Millisecond), maxLoginDelay)
+	v.durRange("auth.max_login_delay", c.Auth.MaxLoginDelay, max(c.Auth.LoginDelay, Duration(time.Millisecond)), maxLoginDelay)
 
 	v.sizeRange("limits.max_frame", c.Limits.MaxFrame, minMaxFrame, maxFrameLimit)
 	v.sizeRange("limits.max_control_frame", c.Limits.MaxControlFrame, minMaxControlFrame, maxFrameLimit)

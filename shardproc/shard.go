@@ -53,10 +53,10 @@ type Shard struct {
 	balanced sync.Map // topic uid → *atomic.Uint32
 	read     atomic.Uint64
 	written  atomic.Uint64
+	groups   groupTracker // consumer-group progress on owned partitions
 	// logins spaces out the login attempts of addresses that keep failing;
 	// nil when auth.free_login_failures is 0.
 	logins *loginguard.Guard
-	groups groupTracker // consumer-group progress on owned partitions
 
 	mu           sync.Mutex
 	front        *ipc.Peer

@@ -89,6 +89,22 @@ func (f *osFile) Sync() error {
 	return nil
 }
 
+// StartWriteback implements CacheHints.
+func (f *osFile) StartWriteback(off, n int64) error {
+	if err := startWriteback(f.fd, off, n); err != nil {
+		return &os.PathError{Op: "sync_file_range", Path: f.Name(), Err: err}
+	}
+	return nil
+}
+
+// DropCache implements CacheHints.
+func (f *osFile) DropCache(off, n int64) error {
+	if err := dropCache(f.fd, off, n); err != nil {
+		return &os.PathError{Op: "fadvise", Path: f.Name(), Err: err}
+	}
+	return nil
+}
+
 func (f *osFile) Size() (int64, error) {
 	fi, err := f.File.Stat()
 	if err != nil {

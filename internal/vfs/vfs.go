@@ -60,6 +60,20 @@ type FdFile interface {
 	Fd() uintptr
 }
 
+// CacheHints is implemented by files in the OS page cache. Both calls are
+// hints that change nothing about what is durable (only Sync does) and
+// return without waiting for I/O:
+//   - StartWriteback starts writing back the dirty pages of the n bytes at
+//     off, so that a later Sync finds less to write.
+//   - DropCache evicts the clean pages of the n bytes at off from the cache
+//     (dirty ones, and ones still being written back, stay).
+//
+// Files that do not implement it keep their pages until Sync and eviction.
+type CacheHints interface {
+	StartWriteback(off, n int64) error
+	DropCache(off, n int64) error
+}
+
 // Backend performs writes and syncs asynchronously; see the ordering contract
 // in the package documentation. Implementations are safe for concurrent use.
 // After Close every new operation completes with ErrClosed.

@@ -134,9 +134,9 @@ type ckptCand struct {
 }
 
 // checkpointCandidates picks, in write mode, the parts of r that call for a
-// checkpoint and marks their partitions busy. Runs on the writer goroutine.
-func (c *committer) checkpointCandidates(r *round) []ckptCand {
-	var out []ckptCand
+// checkpoint and marks their partitions busy, and the cache steps due (see
+// pagecache.go). Runs on the waiter goroutine.
+func (c *committer) checkpointCandidates(r *round) (out []ckptCand, steps []cacheStep) {
 	for i := range r.parts {
 		pt := &r.parts[i]
 		if pt.err != nil {
@@ -146,12 +146,16 @@ func (c *committer) checkpointCandidates(r *round) []ckptCand {
 		p.mu.Lock()
 		p.written = ckptCand{p: p, seg: pt.seg, end: pt.end, last: pt.last, lastSum: pt.lastSum}
 		k, due := p.nextCheckpointLocked()
+		st, stDue := p.nextCacheStepLocked(pt, true)
 		p.mu.Unlock()
 		if due {
 			out = append(out, k)
 		}
+		if stDue {
+			steps = append(steps, st)
+		}
 	}
-	return out
+	return out, steps
 }
 
 // nextCheckpointLocked returns the checkpoint the newest written position

@@ -82,7 +82,8 @@ type part struct {
 }
 
 type round struct {
-	ckpts   []ckptCand // write mode: only checkpoints to complete
+	ckpts   []ckptCand  // write mode: only checkpoints to complete and
+	steps   []cacheStep // cache steps to run (background rounds)
 	parts   []part
 	off     offsetsBatch
 	barrier chan struct{} // closed when the syncer reaches this round
@@ -253,11 +254,11 @@ func (c *committer) waitRound(r *round) {
 	switch {
 	case c.e.opts.Durability == DurabilityWrite:
 		// Acknowledge now; checkpoints are synced on the syncer, off this path.
-		cands := c.checkpointCandidates(r)
+		cands, steps := c.checkpointCandidates(r)
 		c.finish(r)
-		if len(cands) > 0 {
+		if len(cands) > 0 || len(steps) > 0 {
 			ck := c.rounds.Get().(*round)
-			ck.ckpts = cands
+			ck.ckpts, ck.steps = cands, steps
 			c.syncq <- ck
 		}
 	case c.e.opts.testAckBeforeSync:
@@ -431,13 +432,11 @@ func (c *committer) roll(p *Partition, seg *segment) (uint64, error) {
 
 func (c *committer) syncLoop() {
 	var rounds []*round
+	var steps []cacheStep
 	var ops []*vfs.Op
 	var files []vfs.File
 	for r := range c.syncq {
-		if r.ckpts != nil {
-			c.completeCheckpoints(r.ckpts)
-			r.ckpts = nil
-			c.finish(r)
+		if c.runBackground(r) {
 			continue
 		}
 		rounds = append(rounds[:0], r)
@@ -448,10 +447,7 @@ func (c *committer) syncLoop() {
 				if !ok {
 					break more
 				}
-				if r2.ckpts != nil {
-					c.completeCheckpoints(r2.ckpts)
-					r2.ckpts = nil
-					c.finish(r2)
+				if c.runBackground(r2) {
 					continue
 				}
 				rounds = append(rounds, r2)
@@ -510,9 +506,47 @@ func (c *committer) syncLoop() {
 				r.off.err = offErr
 			}
 			c.checkpoints(r, true)
+			steps = c.cacheSteps(r, steps)
 			c.finish(r)
 		}
+		c.runCacheSteps(steps)
+		clear(steps)
+		steps = steps[:0]
 	}
+}
+
+// cacheSteps appends the cache steps (see pagecache.go) the synced parts of
+// r call for. Runs on the syncer goroutine in fsync mode.
+func (c *committer) cacheSteps(r *round, steps []cacheStep) []cacheStep {
+	for i := range r.parts {
+		pt := &r.parts[i]
+		if pt.err != nil {
+			continue
+		}
+		p := pt.p
+		p.mu.Lock()
+		if p.err == nil {
+			if st, due := p.nextCacheStepLocked(pt, false); due {
+				steps = append(steps, st)
+			}
+		}
+		p.mu.Unlock()
+	}
+	return steps
+}
+
+// runBackground runs r if it is a write-mode background round (cache steps
+// to run, checkpoints to complete), and reports whether it was.
+func (c *committer) runBackground(r *round) bool {
+	if r.ckpts == nil && r.steps == nil {
+		return false
+	}
+	c.runCacheSteps(r.steps)
+	c.completeCheckpoints(r.ckpts)
+	clear(r.steps)
+	r.ckpts, r.steps = nil, nil
+	c.finish(r)
+	return true
 }
 
 // checkpoints records the recovery checkpoints r's parts call for; see

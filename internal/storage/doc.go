@@ -44,6 +44,12 @@
 // there is no retry; ClosePartition and OpenPartition (or closing and
 // opening the engine) recover it from disk.
 //
+// The page cache (pagecache.go): every 8 MiB of log appended to a
+// partition, the committer's syncer starts the writeback of the new log in
+// DurabilityWrite (so a roll's fdatasync does not write a whole segment at
+// once) and drops the log older than Options.CacheWindow from the cache,
+// once clean. Both are hints to the kernel; neither changes what is durable.
+//
 // Reads (AppendFrom, ReadFrom, ReadFromTimestamp) are synchronous preads
 // through vfs.File.ReadAt of the index and log, bounded by the acknowledged
 // end, and verify every message's offset and checksum before returning it.

@@ -40,6 +40,14 @@ const DefaultSegmentSize = 1 << 30
 // segment may overrun the roll size by one batch.
 const MaxSegmentSize = 3 << 30
 
+// DefaultCacheWindow is the page cache window used when Options.CacheWindow
+// is 0.
+const DefaultCacheWindow = 64 << 20
+
+// MinCacheWindow is the smallest Options.CacheWindow, and the log appended
+// between two cache steps (see pagecache.go).
+const MinCacheWindow = 8 << 20
+
 // Options configure Open. The zero value of every field but Dir is usable.
 type Options struct {
 	FS    vfs.FS      // default vfs.OS
@@ -55,6 +63,11 @@ type Options struct {
 	// SegmentSize is the size at which the active segment is sealed and a new
 	// one started (0: DefaultSegmentSize; at most MaxSegmentSize).
 	SegmentSize int64
+	// CacheWindow is how much of the newest log of each partition's active
+	// segment stays in the page cache; older log is dropped from it once
+	// written back (see pagecache.go). 0: DefaultCacheWindow; negative: keep
+	// everything; else at least MinCacheWindow.
+	CacheWindow int64
 	// Events receives notable happenings; nil callbacks are skipped.
 	Events Events
 
@@ -75,6 +88,12 @@ func (o *Options) ensureDefaults() error {
 	}
 	if o.SegmentSize == 0 {
 		o.SegmentSize = DefaultSegmentSize
+	}
+	if o.CacheWindow == 0 {
+		o.CacheWindow = DefaultCacheWindow
+	}
+	if o.CacheWindow > 0 && o.CacheWindow < MinCacheWindow {
+		return fmt.Errorf("storage options: CacheWindow %d below %d", o.CacheWindow, int64(MinCacheWindow))
 	}
 	if o.SegmentSize < 0 || o.SegmentSize > MaxSegmentSize {
 		return fmt.Errorf("storage options: SegmentSize %d out of range (1..%d)", o.SegmentSize, int64(MaxSegmentSize))

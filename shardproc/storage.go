@@ -58,12 +58,17 @@ func (s *Shard) openStorage() error {
 	if s.cfg.Storage.Durability == "write" {
 		durability = storage.DurabilityWrite
 	}
+	cacheWindow := int64(s.cfg.Storage.CacheWindow)
+	if cacheWindow == 0 { // unlimited
+		cacheWindow = -1
+	}
 	eng, err := storage.Open(storage.Options{
 		IO:          backend,
 		Dir:         s.cfg.Server.DataDir,
 		Shard:       s.id,
 		Durability:  durability,
 		SegmentSize: int64(s.cfg.Storage.SegmentSize),
+		CacheWindow: cacheWindow,
 		Events:      s.storageEvents(),
 	})
 	if err != nil {

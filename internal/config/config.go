@@ -47,6 +47,7 @@ type Storage struct {
 	Durability  string `toml:"durability"`   // "fsync" (default) or "write"
 	IO          string `toml:"io"`           // "auto" (default), "uring" or "sync"
 	SegmentSize Size   `toml:"segment_size"` // default 1 GiB
+	CacheWindow Size   `toml:"cache_window"` // newest log per partition kept in the page cache; default 64 MiB, 0 = unlimited
 }
 
 // Topic holds the server defaults a CreateTopic with 0 resolves to.
@@ -103,7 +104,7 @@ func Defaults() Config {
 		QUIC:       Listener{Enabled: false, Address: "127.0.0.1:8080"},
 		HTTP:       Listener{Enabled: false, Address: "127.0.0.1:3000"},
 		WebSocket:  Listener{Enabled: false, Address: "127.0.0.1:8092"},
-		Storage:    Storage{Durability: "fsync", IO: "auto", SegmentSize: 1 << 30},
+		Storage:    Storage{Durability: "fsync", IO: "auto", SegmentSize: 1 << 30, CacheWindow: 64 << 20},
 		Shutdown:   Shutdown{Deadline: Duration(20 * time.Second)},
 		Supervisor: Supervisor{CrashLoopCount: 5, CrashLoopWindow: Duration(time.Minute), RestartBackoff: Duration(100 * time.Millisecond)},
 		Shard:      Shard{UnavailableWait: Duration(2 * time.Second)},

@@ -236,6 +236,7 @@ func TestSetParsesLikeEnvironment(t *testing.T) {
 		{"server.shards", "2", func(c config.Config) bool { return c.ShardCount() == 2 }},
 		{"quic.enabled", "true", func(c config.Config) bool { return c.QUIC.Enabled }},
 		{"storage.segment_size", "16MiB", func(c config.Config) bool { return c.Storage.SegmentSize == 16<<20 }},
+		{"storage.cache_window", "unlimited", func(c config.Config) bool { return c.Storage.CacheWindow == 0 }},
 		{"shutdown.deadline", "1m", func(c config.Config) bool { return c.Shutdown.Deadline == config.Duration(time.Minute) }},
 		{"supervisor.crash_loop_count", "3", func(c config.Config) bool { return c.Supervisor.CrashLoopCount == 3 }},
 	}

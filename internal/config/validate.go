@@ -19,6 +19,7 @@ const (
 	maxCrashLoopCount    = 1000
 	minSegmentSize       = Size(1 << 20)
 	maxSegmentSize       = Size(1 << 30)
+	minCacheWindow       = Size(8 << 20) // storage.MinCacheWindow
 	maxShutdown          = Duration(10 * time.Minute)
 	maxCrashLoopWindow   = Duration(24 * time.Hour)
 	maxRestartBackoff    = Duration(time.Minute)
@@ -78,6 +79,9 @@ func (c *Config) Validate() error {
 	v.oneOf("storage.durability", c.Storage.Durability, durabilities)
 	v.oneOf("storage.io", c.Storage.IO, ioBackends)
 	v.sizeRange("storage.segment_size", c.Storage.SegmentSize, minSegmentSize, maxSegmentSize)
+	if w := c.Storage.CacheWindow; w != 0 && (w < minCacheWindow || w > maxSegmentSize) {
+		v.bad("storage.cache_window", "%s is out of range (want unlimited or %s..%s)", w, minCacheWindow, maxSegmentSize)
+	}
 
 	v.durRange("topic.message_expiry", c.Topic.MessageExpiry, 0, -1)
 	if ms := c.Topic.MaxSize; ms != 0 && ms < c.Storage.SegmentSize {

@@ -134,9 +134,9 @@ type ckptCand struct {
 }
 
 // checkpointCandidates picks, in write mode, the parts of r that call for a
-// checkpoint and marks their partitions busy, and the cache steps due (see
-// pagecache.go). Runs on the waiter goroutine.
-func (c *committer) checkpointCandidates(r *round) (out []ckptCand, steps []cacheStep) {
+// checkpoint and marks their partitions busy, and queues the cache steps
+// due (see pagecache.go). Runs on the waiter goroutine.
+func (c *committer) checkpointCandidates(r *round) (out []ckptCand) {
 	for i := range r.parts {
 		pt := &r.parts[i]
 		if pt.err != nil {
@@ -146,16 +146,16 @@ func (c *committer) checkpointCandidates(r *round) (out []ckptCand, steps []cach
 		p.mu.Lock()
 		p.written = ckptCand{p: p, seg: pt.seg, end: pt.end, last: pt.last, lastSum: pt.lastSum}
 		k, due := p.nextCheckpointLocked()
-		st, stDue := p.nextCacheStepLocked(pt, true)
+		step := p.noteWrittenLocked(pt)
 		p.mu.Unlock()
 		if due {
 			out = append(out, k)
 		}
-		if stDue {
-			steps = append(steps, st)
+		if step {
+			c.cache.enqueue(p)
 		}
 	}
-	return out, steps
+	return out
 }
 
 // nextCheckpointLocked returns the checkpoint the newest written position

@@ -56,6 +56,7 @@ type committer struct {
 	waitq  chan *round   // writer → waiter
 	syncq  chan *round   // waiter → syncer
 	exited chan struct{} // closed when the three goroutines have returned
+	cache  *cacheWorker  // runs the cache steps the waiter and syncer queue
 
 	rounds sync.Pool // *round
 	bufs   sync.Pool // *[]byte
@@ -82,8 +83,7 @@ type part struct {
 }
 
 type round struct {
-	ckpts   []ckptCand  // write mode: only checkpoints to complete and
-	steps   []cacheStep // cache steps to run (background rounds)
+	ckpts   []ckptCand // write mode: only checkpoints to complete
 	parts   []part
 	off     offsetsBatch
 	barrier chan struct{} // closed when the syncer reaches this round
@@ -99,6 +99,7 @@ func newCommitter(e *Engine) *committer {
 		syncq:  make(chan *round, 64),
 		exited: make(chan struct{}),
 		files:  map[vfs.File]int{},
+		cache:  startCacheWorker(),
 	}
 	c.rounds.New = func() any { return new(round) }
 	syncerDone := make(chan struct{})
@@ -139,6 +140,7 @@ func (c *committer) kick() {
 func (c *committer) shutdown() {
 	close(c.stop)
 	<-c.exited
+	c.cache.shutdown()
 }
 
 func (c *committer) getBuf(n int) *[]byte {
@@ -254,11 +256,11 @@ func (c *committer) waitRound(r *round) {
 	switch {
 	case c.e.opts.Durability == DurabilityWrite:
 		// Acknowledge now; checkpoints are synced on the syncer, off this path.
-		cands, steps := c.checkpointCandidates(r)
+		cands := c.checkpointCandidates(r)
 		c.finish(r)
-		if len(cands) > 0 || len(steps) > 0 {
+		if len(cands) > 0 {
 			ck := c.rounds.Get().(*round)
-			ck.ckpts, ck.steps = cands, steps
+			ck.ckpts = cands
 			c.syncq <- ck
 		}
 	case c.e.opts.testAckBeforeSync:
@@ -432,7 +434,6 @@ func (c *committer) roll(p *Partition, seg *segment) (uint64, error) {
 
 func (c *committer) syncLoop() {
 	var rounds []*round
-	var steps []cacheStep
 	var ops []*vfs.Op
 	var files []vfs.File
 	for r := range c.syncq {
@@ -506,18 +507,15 @@ func (c *committer) syncLoop() {
 				r.off.err = offErr
 			}
 			c.checkpoints(r, true)
-			steps = c.cacheSteps(r, steps)
+			c.noteSynced(r)
 			c.finish(r)
 		}
-		c.runCacheSteps(steps)
-		clear(steps)
-		steps = steps[:0]
 	}
 }
 
-// cacheSteps appends the cache steps (see pagecache.go) the synced parts of
-// r call for. Runs on the syncer goroutine in fsync mode.
-func (c *committer) cacheSteps(r *round, steps []cacheStep) []cacheStep {
+// noteSynced records the synced parts of r for the cache steps and queues
+// the steps due (see pagecache.go). Runs on the syncer goroutine.
+func (c *committer) noteSynced(r *round) {
 	for i := range r.parts {
 		pt := &r.parts[i]
 		if pt.err != nil {
@@ -525,26 +523,22 @@ func (c *committer) cacheSteps(r *round, steps []cacheStep) []cacheStep {
 		}
 		p := pt.p
 		p.mu.Lock()
-		if p.err == nil {
-			if st, due := p.nextCacheStepLocked(pt, false); due {
-				steps = append(steps, st)
-			}
-		}
+		step := p.err == nil && p.noteWrittenLocked(pt)
 		p.mu.Unlock()
+		if step {
+			c.cache.enqueue(p)
+		}
 	}
-	return steps
 }
 
-// runBackground runs r if it is a write-mode background round (cache steps
-// to run, checkpoints to complete), and reports whether it was.
+// runBackground runs r if it is a write-mode background round (checkpoints
+// to complete), and reports whether it was.
 func (c *committer) runBackground(r *round) bool {
-	if r.ckpts == nil && r.steps == nil {
+	if r.ckpts == nil {
 		return false
 	}
-	c.runCacheSteps(r.steps)
 	c.completeCheckpoints(r.ckpts)
-	clear(r.steps)
-	r.ckpts, r.steps = nil, nil
+	r.ckpts = nil
 	c.finish(r)
 	return true
 }

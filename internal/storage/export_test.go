@@ -70,3 +70,10 @@ func SetWriteModeCheckpointAge(d time.Duration) (restore func()) {
 	writeModeCheckpointAge = d
 	return func() { writeModeCheckpointAge = old }
 }
+
+// SettleCache waits until the syncer and then the cache worker have run
+// everything queued (see pagecache.go).
+func SettleCache(e *Engine) {
+	e.commit.drainSyncer()
+	e.commit.cache.settle()
+}

@@ -5,13 +5,15 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"riffle/internal/vfs"
 )
 
 // The page cache behind a partition's active segment. Every writebackBytes
-// of log appended, the committer takes a cache step for the partition, on
-// files that take hints (vfs.CacheHints; the in-memory FS does not):
+// of log written, the committer queues a cache step for the partition, which
+// the engine's cache worker runs on files that take hints (vfs.CacheHints;
+// the in-memory FS does not):
 //
 //   - Write mode: it starts the writeback of the log and index written since
 //     the last step. Acknowledgements there wait for no fdatasync, so
@@ -29,9 +31,12 @@ import (
 //     page the kernel must find first (reclaiming one, or on a virtual machine
 //     often one the host must fault in); dropped pages are reused warm.
 //
-// Steps run on the syncer goroutine, never on an acknowledgement's path, and
-// change nothing about what is durable: only an fdatasync covers data. The
-// index stays cached (16 bytes a message), only its writeback is started.
+// The committer only records how far a partition got and queues it; the
+// worker works out the ranges when it runs, so steps that queue up while a
+// slow disk holds it merge into one, and no acknowledgement ever waits for
+// one. Steps change nothing about what is durable: only an fdatasync covers
+// data. The index stays cached (16 bytes a message), only its writeback is
+// started.
 
 // writebackBytes is how much log a partition's active segment gathers
 // between two cache steps.
@@ -40,62 +45,158 @@ var writebackBytes int64 = MinCacheWindow
 // dropAlign aligns the ends of dropped ranges: a multiple of every page size.
 const dropAlign = 64 << 10
 
-// cacheStep is one cache step of a partition: the log and index ranges whose
-// writeback to start and the log range to drop. It holds a reference on the
-// segment until it ran.
+// pageCache is a partition's cache-step state, guarded by Partition.mu.
+type pageCache struct {
+	seg       *segment // the active segment the positions are in
+	logEnd    int64    // log and index written (fsync mode: and synced)
+	idxEnd    int64
+	stepAt    int64 // logEnd when the last step was queued
+	logKicked int64 // writeback started up to here
+	idxKicked int64
+	dropped   int64 // dropped from the cache up to here
+	queued    bool
+}
+
+// noteWrittenLocked records that pt's writes completed (in fsync mode: and
+// were synced) and reports whether a cache step is due and should be queued.
+// Caller holds p.mu.
+func (p *Partition) noteWrittenLocked(pt *part) bool {
+	pc := &p.pc
+	if p.e.opts.Durability != DurabilityWrite && p.e.opts.CacheWindow < 0 {
+		return false
+	}
+	if pc.seg != pt.seg {
+		*pc = pageCache{seg: pt.seg, queued: pc.queued}
+	}
+	pc.logEnd, pc.idxEnd = pt.end, pt.idxAt+int64(pt.idxHi-pt.idxLo)
+	if pc.queued || pc.logEnd-pc.stepAt < writebackBytes {
+		return false
+	}
+	pc.stepAt, pc.queued = pc.logEnd, true
+	return true
+}
+
+// cacheStep is the work of one step, worked out by the worker.
 type cacheStep struct {
-	p                *Partition
 	seg              *segment
 	logOff, logEnd   int64 // writeback
 	idxOff, idxEnd   int64 // writeback
 	dropOff, dropEnd int64
 }
 
-// nextCacheStepLocked returns the cache step pt's completed writes call for,
-// if writebackBytes of log gathered since the last one; kick asks for the
-// writeback (write mode). Caller holds p.mu.
-func (p *Partition) nextCacheStepLocked(pt *part, kick bool) (cacheStep, bool) {
-	window := p.e.opts.CacheWindow
-	if !kick && window < 0 {
+// takeStep works out p's cache step and takes a reference on its segment;
+// false if there is nothing to do.
+func (p *Partition) takeStep() (cacheStep, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pc := &p.pc
+	pc.queued = false
+	if pc.seg == nil || pc.seg.deleted || p.err != nil {
 		return cacheStep{}, false
 	}
-	idxEnd := pt.idxAt + int64(pt.idxHi-pt.idxLo)
-	if p.pcSeg != pt.seg {
-		p.pcSeg, p.pcLog, p.pcIdx, p.pcDropped = pt.seg, 0, 0, 0
-	}
-	if pt.end-p.pcLog < writebackBytes || pt.seg.deleted {
-		return cacheStep{}, false
-	}
-	st := cacheStep{p: p, seg: pt.seg, dropOff: p.pcDropped, dropEnd: p.pcDropped}
-	clean := pt.end // fsync mode: the syncer synced all of it
-	if kick {
-		st.logOff, st.logEnd, st.idxOff, st.idxEnd = p.pcLog, pt.end, p.pcIdx, idxEnd
-		clean = p.pcLog // written back, or being, since the last step
+	st := cacheStep{seg: pc.seg, dropOff: pc.dropped, dropEnd: pc.dropped}
+	clean := pc.logEnd // fsync mode: synced
+	if p.e.opts.Durability == DurabilityWrite {
+		st.logOff, st.logEnd, st.idxOff, st.idxEnd = pc.logKicked, pc.logEnd, pc.idxKicked, pc.idxEnd
+		clean = pc.logKicked // written back, or being, since an earlier step
+		pc.logKicked, pc.idxKicked = pc.logEnd, pc.idxEnd
 	}
 	// Whole pages only: the cache keeps a page the range ends inside.
-	if to := min(pt.end-window, clean) &^ (dropAlign - 1); window > 0 && to > p.pcDropped {
-		st.dropEnd = to
-		p.pcDropped = to
+	if w := p.e.opts.CacheWindow; w > 0 {
+		if to := min(pc.logEnd-w, clean) &^ (dropAlign - 1); to > pc.dropped {
+			st.dropEnd, pc.dropped = to, to
+		}
 	}
-	p.pcLog, p.pcIdx = pt.end, idxEnd
-	pt.seg.refs++
+	pc.seg.refs++
 	return st, true
 }
 
-// runCacheSteps runs the steps and releases their segments. A failed
-// writeback fails the partition as a failed sync would: data the disk
-// refused must not be built upon. A failed drop only leaves pages cached.
-func (c *committer) runCacheSteps(steps []cacheStep) {
-	for _, st := range steps {
-		if st.p.Err() == nil {
-			err := errors.Join(startWriteback(st.seg.log, st.logOff, st.logEnd), startWriteback(st.seg.index, st.idxOff, st.idxEnd))
-			if err != nil {
-				st.p.fail(fmt.Errorf("writeback %s: %w", st.seg.logPath, err), 0)
-			} else if h, ok := st.seg.log.(vfs.CacheHints); ok && st.dropEnd > st.dropOff {
-				_ = h.DropCache(st.dropOff, st.dropEnd-st.dropOff)
+// cacheWorker runs the cache steps of an engine's partitions on its own
+// goroutine.
+type cacheWorker struct {
+	mu       sync.Mutex
+	queue    []*Partition
+	spare    []*Partition
+	barriers []chan struct{} // closed once the steps queued before them ran
+	wake     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+func startCacheWorker() *cacheWorker {
+	w := &cacheWorker{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+// enqueue queues p, whose noteWrittenLocked asked for a step.
+func (w *cacheWorker) enqueue(p *Partition) {
+	w.mu.Lock()
+	w.queue = append(w.queue, p)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// settle waits until every step queued so far ran.
+func (w *cacheWorker) settle() {
+	done := make(chan struct{})
+	w.mu.Lock()
+	w.barriers = append(w.barriers, done)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	<-done
+}
+
+// shutdown stops the worker; steps still queued are skipped (they are
+// hints) and hold no references.
+func (w *cacheWorker) shutdown() {
+	close(w.stop)
+	<-w.done
+}
+
+func (w *cacheWorker) loop() {
+	defer close(w.done)
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-w.wake:
+		}
+		w.mu.Lock()
+		queue, barriers := w.queue, w.barriers
+		w.queue, w.barriers = w.spare[:0], nil
+		w.mu.Unlock()
+		for _, p := range queue {
+			if st, ok := p.takeStep(); ok {
+				p.runStep(st)
 			}
 		}
-		st.p.release(st.seg)
+		for _, b := range barriers {
+			close(b)
+		}
+		clear(queue)
+		w.spare = queue[:0]
+	}
+}
+
+// runStep runs st and releases its segment. A failed writeback fails the
+// partition as a failed sync would: data the disk refused must not be built
+// upon. A failed drop only leaves pages cached.
+func (p *Partition) runStep(st cacheStep) {
+	defer p.release(st.seg)
+	err := errors.Join(startWriteback(st.seg.log, st.logOff, st.logEnd), startWriteback(st.seg.index, st.idxOff, st.idxEnd))
+	if err != nil {
+		p.fail(fmt.Errorf("writeback %s: %w", st.seg.logPath, err), 0)
+		return
+	}
+	if h, ok := st.seg.log.(vfs.CacheHints); ok && st.dropEnd > st.dropOff {
+		_ = h.DropCache(st.dropOff, st.dropEnd-st.dropOff)
 	}
 }
 

@@ -59,7 +59,7 @@ func appendMiB(t *testing.T, e *env, eng *storage.Engine, n int) (string, int64)
 	t.Helper()
 	const size, perBatch = 1000 - 64, 1 << 20 / 1000
 	appendN(t, openPart(t, eng, key0), 0, n*perBatch, perBatch, size)
-	storage.SettleCheckpoints(eng)
+	storage.SettleCache(eng)
 	path := filepath.Join(e.partDir(key0), "00000000000000000000.log")
 	fi, err := os.Stat(path)
 	if err != nil {

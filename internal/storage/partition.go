@@ -63,13 +63,7 @@ type Partition struct {
 	ckptAt   time.Time // write mode: when the last checkpoint was started
 	written  ckptCand  // write mode: the newest written position, for the next checkpoint
 
-	// The last cache step (see pagecache.go) of segment pcSeg: the log and
-	// index ends it covered and the end of the log dropped from the cache.
-	// Guarded by mu; used by the waiter (write mode) or the syncer.
-	pcSeg     *segment
-	pcLog     int64
-	pcIdx     int64
-	pcDropped int64
+	pc pageCache // guarded by mu; see pagecache.go
 }
 
 // batch is one Append between stamping and completion.

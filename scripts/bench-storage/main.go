@@ -118,6 +118,7 @@ var rows = []row{
 		baselines: []string{"fsync/baseline=pwrite+fdatasync", "fsync/baseline=uring"}, ratio: 0.70},
 	{name: "read-back, page cache", group: "read", baselines: []string{"read/baseline=pread"}, absolute: 2000},
 	{name: "(write mode, no checkpoints)", group: "write-nockpt", baselines: []string{"write/baseline=pwrite"}},
+	{name: "(write mode vs pwrite+writeback)", group: "write", baselines: []string{"write/baseline=pwrite+writeback"}},
 }
 
 func render(w io.Writer, res results) error {

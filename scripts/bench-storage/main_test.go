@@ -18,6 +18,7 @@ BenchmarkStorage/write/engine=uring-2         	    1024	    200000 ns/op	1000.00
 BenchmarkStorage/write/engine=sync-2          	    1024	    200000 ns/op	4000.00 MB/s
 BenchmarkStorage/write/baseline=pwrite-2      	    1024	    200000 ns/op	6000.00 MB/s
 BenchmarkStorage/write/baseline=pwrite-2writers-2 	1024	    100000 ns/op	9000.00 MB/s
+BenchmarkStorage/write/baseline=pwrite+writeback-2 	1024	    400000 ns/op	2500.00 MB/s
 BenchmarkStorage/write-nockpt/engine=sync-2   	    1024	    200000 ns/op	7000.00 MB/s
 BenchmarkStorage/fsync/engine=uring-2         	    1024	    200000 ns/op	700.00 MB/s
 BenchmarkStorage/fsync/engine=sync-2          	    1024	    200000 ns/op	600.00 MB/s
@@ -76,6 +77,7 @@ func TestRenderJudgesEachBackendAgainstItsGoal(t *testing.T) {
 		{"read-back, page cache", []string{"9000", "1500", "20000", "45 %", "8 %", "6.00×", "≥ 2000 MB/s", "yes, no"}},
 		// A diagnostic row has no goal and is never "met".
 		{"(write mode, no checkpoints)", []string{"-", "7000", "6000", "-", "117 %", "-", "diagnostic", "-, -"}},
+		{"(write mode vs pwrite+writeback)", []string{"5000", "4000", "2500", "200 %", "160 %", "1.25×", "diagnostic", "-, -"}},
 		{"fsync/baseline=uring", []string{"900", "(the append, fsync mode baseline)"}},
 		// Only rows with a goal name their baseline.
 		{"write/baseline=pwrite", []string{"6000", "(the append, write mode baseline)\n"}},

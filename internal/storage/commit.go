@@ -507,26 +507,7 @@ func (c *committer) syncLoop() {
 				r.off.err = offErr
 			}
 			c.checkpoints(r, true)
-			c.noteSynced(r)
 			c.finish(r)
-		}
-	}
-}
-
-// noteSynced records the synced parts of r for the cache steps and queues
-// the steps due (see pagecache.go). Runs on the syncer goroutine.
-func (c *committer) noteSynced(r *round) {
-	for i := range r.parts {
-		pt := &r.parts[i]
-		if pt.err != nil {
-			continue
-		}
-		p := pt.p
-		p.mu.Lock()
-		step := p.err == nil && p.noteWrittenLocked(pt)
-		p.mu.Unlock()
-		if step {
-			c.cache.enqueue(p)
 		}
 	}
 }
@@ -543,14 +524,20 @@ func (c *committer) runBackground(r *round) bool {
 	return true
 }
 
-// checkpoints records the recovery checkpoints r's parts call for; see
-// maybeCheckpoint.
+// checkpoints records the recovery checkpoints r's parts call for (see
+// maybeCheckpoint) and queues the cache steps due (see pagecache.go).
 func (c *committer) checkpoints(r *round, logSynced bool) {
 	kicked := false
 	for i := range r.parts {
 		pt := &r.parts[i]
 		if pt.err != nil || pt.p.Err() != nil {
 			continue
+		}
+		pt.p.mu.Lock()
+		step := pt.p.noteWrittenLocked(pt)
+		pt.p.mu.Unlock()
+		if step {
+			c.cache.enqueue(pt.p)
 		}
 		before := pt.p.ckptEnd
 		if err := c.maybeCheckpoint(pt, logSynced); err != nil {

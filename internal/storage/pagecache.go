@@ -134,6 +134,10 @@ func (w *cacheWorker) enqueue(p *Partition) {
 	w.mu.Lock()
 	w.queue = append(w.queue, p)
 	w.mu.Unlock()
+	w.signal()
+}
+
+func (w *cacheWorker) signal() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -146,10 +150,7 @@ func (w *cacheWorker) settle() {
 	w.mu.Lock()
 	w.barriers = append(w.barriers, done)
 	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+	w.signal()
 	<-done
 }
 

@@ -136,7 +136,8 @@ type ckptCand struct {
 // checkpointCandidates picks, in write mode, the parts of r that call for a
 // checkpoint and marks their partitions busy, and queues the cache steps
 // due (see pagecache.go). Runs on the waiter goroutine.
-func (c *committer) checkpointCandidates(r *round) (out []ckptCand) {
+func (c *committer) checkpointCandidates(r *round) []ckptCand {
+	var out []ckptCand
 	for i := range r.parts {
 		pt := &r.parts[i]
 		if pt.err != nil {

@@ -47,11 +47,8 @@ const maxWriteRounds = 4
 type committer struct {
 	e *Engine
 
-	mu    sync.Mutex
-	dirty []*Partition
-	spare []*Partition
+	dirty partQueue // partitions with pending batches, for the writer
 
-	wake   chan struct{}
 	stop   chan struct{}
 	waitq  chan *round   // writer → waiter
 	syncq  chan *round   // waiter → syncer
@@ -93,7 +90,7 @@ type round struct {
 func newCommitter(e *Engine) *committer {
 	c := &committer{
 		e:      e,
-		wake:   make(chan struct{}, 1),
+		dirty:  newPartQueue(),
 		stop:   make(chan struct{}),
 		waitq:  make(chan *round, maxWriteRounds),
 		syncq:  make(chan *round, 64),
@@ -121,19 +118,10 @@ func newCommitter(e *Engine) *committer {
 }
 
 // enqueue puts p on the dirty list and wakes the writer.
-func (c *committer) enqueue(p *Partition) {
-	c.mu.Lock()
-	c.dirty = append(c.dirty, p)
-	c.mu.Unlock()
-	c.kick()
-}
+func (c *committer) enqueue(p *Partition) { c.dirty.push(p) }
 
-func (c *committer) kick() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
+// kick wakes the writer for a round without a new partition.
+func (c *committer) kick() { c.dirty.signal() }
 
 // shutdown makes the writer drain everything queued and waits for the
 // three goroutines to return.
@@ -164,7 +152,7 @@ func (c *committer) putBuf(b *[]byte) {
 func (c *committer) writeLoop() {
 	for {
 		select {
-		case <-c.wake:
+		case <-c.dirty.wake:
 			c.writeRound()
 		case <-c.stop:
 			for c.writeRound() {
@@ -176,11 +164,7 @@ func (c *committer) writeLoop() {
 
 // writeRound runs one round and reports whether it found any work.
 func (c *committer) writeRound() bool {
-	c.mu.Lock()
-	dirty := c.dirty
-	c.dirty = c.spare[:0]
-	c.mu.Unlock()
-
+	dirty := c.dirty.take()
 	r := c.rounds.Get().(*round)
 	var again []*Partition
 	for _, p := range dirty {
@@ -188,12 +172,12 @@ func (c *committer) writeRound() bool {
 			again = append(again, p)
 		}
 	}
-	clear(dirty)
-	c.spare = dirty[:0]
+	found := len(dirty) > 0
+	c.dirty.done(dirty)
 	r.off = c.e.offsets.take()
 	if len(r.parts) == 0 && r.off.empty() {
 		c.rounds.Put(r)
-		return len(dirty) > 0
+		return found
 	}
 
 	for i := range r.parts {

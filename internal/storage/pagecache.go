@@ -10,7 +10,7 @@ import (
 	"riffle/internal/vfs"
 )
 
-// The page cache behind a partition's active segment. Every writebackBytes
+// The page cache behind a partition's active segment. Every stepBytes
 // of log written, the committer queues a cache step for the partition, which
 // the engine's cache worker runs on files that take hints (vfs.CacheHints;
 // the in-memory FS does not):
@@ -38,9 +38,9 @@ import (
 // data. The index stays cached (16 bytes a message), only its writeback is
 // started.
 
-// writebackBytes is how much log a partition's active segment gathers
-// between two cache steps.
-var writebackBytes int64 = MinCacheWindow
+// stepBytes is how much log a partition's active segment gathers between
+// two cache steps.
+const stepBytes = MinCacheWindow
 
 // dropAlign aligns the ends of dropped ranges: a multiple of every page size.
 const dropAlign = 64 << 10
@@ -69,7 +69,7 @@ func (p *Partition) noteWrittenLocked(pt *part) bool {
 		*pc = pageCache{seg: pt.seg, queued: pc.queued}
 	}
 	pc.logEnd, pc.idxEnd = pt.end, pt.idxAt+int64(pt.idxHi-pt.idxLo)
-	if pc.queued || pc.logEnd-pc.stepAt < writebackBytes {
+	if pc.queued || pc.logEnd-pc.stepAt < stepBytes {
 		return false
 	}
 	pc.stepAt, pc.queued = pc.logEnd, true
@@ -114,35 +114,22 @@ func (p *Partition) takeStep() (cacheStep, bool) {
 // cacheWorker runs the cache steps of an engine's partitions on its own
 // goroutine.
 type cacheWorker struct {
+	queue partQueue
+	stop  chan struct{}
+	done  chan struct{}
+
 	mu       sync.Mutex
-	queue    []*Partition
-	spare    []*Partition
 	barriers []chan struct{} // closed once the steps queued before them ran
-	wake     chan struct{}
-	stop     chan struct{}
-	done     chan struct{}
 }
 
 func startCacheWorker() *cacheWorker {
-	w := &cacheWorker{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	w := &cacheWorker{queue: newPartQueue(), stop: make(chan struct{}), done: make(chan struct{})}
 	go w.loop()
 	return w
 }
 
 // enqueue queues p, whose noteWrittenLocked asked for a step.
-func (w *cacheWorker) enqueue(p *Partition) {
-	w.mu.Lock()
-	w.queue = append(w.queue, p)
-	w.mu.Unlock()
-	w.signal()
-}
-
-func (w *cacheWorker) signal() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
+func (w *cacheWorker) enqueue(p *Partition) { w.queue.push(p) }
 
 // settle waits until every step queued so far ran.
 func (w *cacheWorker) settle() {
@@ -150,7 +137,7 @@ func (w *cacheWorker) settle() {
 	w.mu.Lock()
 	w.barriers = append(w.barriers, done)
 	w.mu.Unlock()
-	w.signal()
+	w.queue.signal()
 	<-done
 }
 
@@ -167,22 +154,24 @@ func (w *cacheWorker) loop() {
 		select {
 		case <-w.stop:
 			return
-		case <-w.wake:
+		case <-w.queue.wake:
 		}
+		// Barriers first: whatever was queued before one is in the list
+		// taken next, or ran already.
 		w.mu.Lock()
-		queue, barriers := w.queue, w.barriers
-		w.queue, w.barriers = w.spare[:0], nil
+		barriers := w.barriers
+		w.barriers = nil
 		w.mu.Unlock()
+		queue := w.queue.take()
 		for _, p := range queue {
 			if st, ok := p.takeStep(); ok {
 				p.runStep(st)
 			}
 		}
+		w.queue.done(queue)
 		for _, b := range barriers {
 			close(b)
 		}
-		clear(queue)
-		w.spare = queue[:0]
 	}
 }
 

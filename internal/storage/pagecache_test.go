@@ -38,18 +38,35 @@ func pagesOf(t *testing.T, path string, off, n int64) pageState {
 }
 
 // cacheEnv is an env on OS files whose page cache the kernel manages as on a
-// disk file system (tmpfs pages are neither written back nor dropped).
+// disk file system: tmpfs pages are neither written back nor dropped, so
+// where the temporary directory is on tmpfs the test writes under the
+// package directory instead.
 func cacheEnv(t *testing.T, be backend, d storage.Durability, window int64) *env {
 	e := newOSEnv(t, be)
-	var fs unix.Statfs_t
-	if err := unix.Statfs(e.dir, &fs); err != nil {
-		t.Fatal(err)
-	}
-	if fs.Type == unix.TMPFS_MAGIC {
-		t.Skip("the temporary directory is on tmpfs, which has no writeback")
+	if onTmpfs(t, e.dir) {
+		dir, err := os.MkdirTemp(".", "pagecache-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		if dir, err = filepath.Abs(dir); err != nil {
+			t.Fatal(err)
+		}
+		if onTmpfs(t, dir) {
+			t.Skip("both the temporary and the package directory are on tmpfs, which has no writeback")
+		}
+		e.dir, e.opts.Dir = dir, dir
 	}
 	e.opts.Durability, e.opts.CacheWindow, e.opts.SegmentSize = d, window, 1<<30
 	return e
+}
+
+func onTmpfs(t *testing.T, dir string) bool {
+	var fs unix.Statfs_t
+	if err := unix.Statfs(dir, &fs); err != nil {
+		t.Fatal(err)
+	}
+	return fs.Type == unix.TMPFS_MAGIC
 }
 
 // appendMiB appends n MiB of 1000-byte messages to key0 in 1 MiB batches,

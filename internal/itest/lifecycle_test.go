@@ -22,6 +22,7 @@ import (
 func TestSupervisorKillLeavesNoProcess(t *testing.T) {
 	s := Start(t, Options{Shards: 2})
 	pids := append(s.ShardPIDs(), s.Status().FrontPID)
+	start := time.Now()
 	s.Kill()
 	testutil.Eventually(t, 2*time.Second, func() error {
 		for _, pid := range pids {
@@ -31,6 +32,7 @@ func TestSupervisorKillLeavesNoProcess(t *testing.T) {
 		}
 		return nil
 	})
+	t.Logf("children %v gone %v after SIGKILL of the supervisor", pids, time.Since(start).Round(time.Millisecond))
 }
 
 // A second stop signal forces an immediate exit even while the graceful stop

@@ -92,6 +92,7 @@ func TestShardsArePinnedChildrenOfTheSupervisor(t *testing.T) {
 			t.Fatalf("shards %d and %d share CPU %d", other, id, sh.CPU)
 		}
 		seen[sh.CPU] = id
+		t.Logf("shard %d (pid %d): %d threads, all on CPU %d", id, sh.PID, len(threads), sh.CPU)
 	}
 	s.Stop()
 }
@@ -137,6 +138,7 @@ func TestConnectionsAreHandedToBothShards(t *testing.T) {
 	if after != before {
 		t.Fatalf("front holds %d descriptors after 200 hand-offs, %d before", after, before)
 	}
+	t.Logf("connections per shard pid %v; front descriptors %d before, %d after", perShard, before, after)
 	for i, c := range conns {
 		if err := c.ping(); err != nil {
 			t.Fatalf("conn %d second ping: %v", i, err)
@@ -197,7 +199,8 @@ func TestSigtermAnswersTheRequestInFlight(t *testing.T) {
 	if code := s.Wait(30 * time.Second); code != 0 {
 		t.Fatalf("supervisor exit %d\n%s", code, s.tail())
 	}
-	if took := time.Since(start); took > 20*time.Second {
+	took := time.Since(start)
+	if took > 20*time.Second {
 		t.Fatalf("stop took %v, over the 20s deadline", took)
 	}
 	var phases []string
@@ -231,6 +234,7 @@ func TestSigtermAnswersTheRequestInFlight(t *testing.T) {
 	if last != "shutdown complete" {
 		t.Fatalf("last supervisor line %q, want \"shutdown complete\"", last)
 	}
+	t.Logf("in-flight ping answered; exit 0 after %v; phases %v; reports from %v", took.Round(time.Millisecond), phases, reports)
 	for _, l := range s.LogLines() {
 		if l["msg"] == "child exited unexpectedly" || l["level"] == "error" {
 			t.Fatalf("unexpected log line: %v", l)

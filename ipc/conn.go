@@ -234,6 +234,9 @@ func (c *Conn) ReadFrame() (*Frame, error) {
 			f.Body = f.Body[:n]
 		}
 	}
+	if f.NFD < 0 {
+		return nil, fmt.Errorf("frame %s declares %d descriptors", f.Type, f.NFD)
+	}
 	if f.NFD > 0 {
 		c.fdmu.Lock()
 		if f.NFD > len(c.fds) {
